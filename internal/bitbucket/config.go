@@ -1,0 +1,52 @@
+package bitbucket
+
+import (
+	"net/http"
+	"time"
+)
+
+// DefaultCloudBaseURL is Bitbucket Cloud's REST 2.0 API.
+const DefaultCloudBaseURL = "https://api.bitbucket.org/2.0"
+
+// DefaultCloudOAuthTokenURL is Bitbucket Cloud's OAuth2 token endpoint.
+const DefaultCloudOAuthTokenURL = "https://bitbucket.org/site/oauth2/access_token"
+
+// Config is everything New needs. Exactly one auth mode is set: Username +
+// Token (Basic), AccessToken (Bearer), or OAuthClientID + OAuthClientSecret
+// (Cloud client credentials). The provider validates combinations before
+// calling New; New validates them again and returns an error naming the
+// fields.
+type Config struct {
+	BaseURL string
+	// Product: "" detects it: the Cloud hosts (api.bitbucket.org,
+	// bitbucket.org) are Cloud; anything else must answer Data Center's
+	// application-properties.
+	Product Product
+
+	Username          string
+	Token             string
+	AccessToken       string
+	OAuthClientID     string
+	OAuthClientSecret string
+	OAuthTokenURL     string // "" = DefaultCloudOAuthTokenURL
+
+	CACertPEM          string
+	InsecureSkipVerify bool
+
+	// RequestTimeout bounds one HTTP attempt (0 = 30s).
+	RequestTimeout time.Duration
+	// MaxRetries is the number of retries after the first attempt for
+	// retryable answers (negative = 0; the provider defaults it to 5).
+	MaxRetries int
+	// RetryWaitMin and RetryWaitMax bound the exponential backoff when the
+	// server gives no Retry-After (0 = 1s and 30s). Tests shorten them.
+	RetryWaitMin time.Duration
+	RetryWaitMax time.Duration
+
+	// Version goes into the User-Agent: terraform-provider-bitbucket/<Version>.
+	Version string
+
+	// Transport, when set, replaces the base transport (tests). TLS options
+	// are then ignored.
+	Transport http.RoundTripper
+}

@@ -1,0 +1,190 @@
+package bitbucket
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults for the Config fields whose zero value means "default".
+const (
+	defaultRequestTimeout = 30 * time.Second
+	defaultRetryWaitMin   = time.Second
+	defaultRetryWaitMax   = 30 * time.Second
+)
+
+// New validates cfg, detects the product when cfg.Product is "" and returns a
+// client for it. Detection sends one unauthenticated request to Data Center's
+// application-properties unless the host is a Bitbucket Cloud host.
+//
+// BaseURL() of the result always ends in "/": Cloud's is the REST 2.0 root
+// (https://api.bitbucket.org/2.0/; a base URL given without "/2.0" gets it),
+// Data Center's is the server's root including any context path.
+func New(ctx context.Context, cfg Config) (Client, error) {
+	if err := validateCredentials(cfg); err != nil {
+		return nil, err
+	}
+	switch cfg.Product {
+	case "", ProductCloud, ProductDataCenter:
+	default:
+		return nil, fmt.Errorf("product %q is not valid: use %q or %q (or leave it unset to detect it)", cfg.Product, ProductCloud, ProductDataCenter)
+	}
+
+	base, err := parseBaseURL(cfg)
+	if err != nil {
+		return nil, err
+	}
+	product := cfg.Product
+	if product == "" && isCloudHost(base.Hostname()) {
+		product = ProductCloud
+	}
+	if product == ProductCloud {
+		base = cloudAPIRoot(base)
+	} else {
+		base.Path = ensureSlash(base.Path)
+	}
+
+	if cfg.OAuthClientID != "" && product != ProductCloud {
+		if product == ProductDataCenter {
+			return nil, errors.New("oauth_client_id and oauth_client_secret work only with Bitbucket Cloud; on Data Center use access_token, or username and token")
+		}
+		return nil, fmt.Errorf("oauth_client_id and oauth_client_secret work only with Bitbucket Cloud, and the server at %s is not a Bitbucket Cloud host; if it is Cloud, set product = %q", base, ProductCloud)
+	}
+
+	h, err := newHTTPClient(cfg, base)
+	if err != nil {
+		return nil, err
+	}
+	if product == ProductCloud {
+		h.product = ProductCloud
+		return &cloudClient{h: h}, nil
+	}
+
+	// Data Center, named or not: read the version. Without a product the
+	// answer is also the proof that the server is Bitbucket Data Center.
+	h.product = ProductDataCenter
+	version, err := readApplicationProperties(ctx, h)
+	if err != nil {
+		if product == "" || isTransportFailure(err) {
+			return nil, fmt.Errorf("the server at %s did not answer as Bitbucket Data Center (%w); if it is Bitbucket Cloud, set product = %q", base, err, ProductCloud)
+		}
+		// product = "datacenter" was set explicitly: trust it and go on
+		// without a version, which only disables version-gated features.
+		logWarn(ctx, h.redactor, "could not read the Data Center version", map[string]any{"error": err.Error()})
+	}
+	return &dataCenterClient{h: h, version: version}, nil
+}
+
+// validateCredentials checks that exactly one complete auth mode is set.
+func validateCredentials(cfg Config) error {
+	var modes []string
+	if cfg.Username != "" || cfg.Token != "" {
+		if cfg.Username == "" {
+			return errors.New("token is set but username is not: username and token go together")
+		}
+		if cfg.Token == "" {
+			return errors.New("username is set but token is not: username and token go together")
+		}
+		modes = append(modes, "username and token")
+	}
+	if cfg.AccessToken != "" {
+		modes = append(modes, "access_token")
+	}
+	if cfg.OAuthClientID != "" || cfg.OAuthClientSecret != "" {
+		if cfg.OAuthClientID == "" {
+			return errors.New("oauth_client_secret is set but oauth_client_id is not: they go together")
+		}
+		if cfg.OAuthClientSecret == "" {
+			return errors.New("oauth_client_id is set but oauth_client_secret is not: they go together")
+		}
+		modes = append(modes, "oauth_client_id and oauth_client_secret")
+	}
+	switch len(modes) {
+	case 0:
+		return errors.New("no credentials: set username and token, or access_token, or oauth_client_id and oauth_client_secret")
+	case 1:
+		return nil
+	default:
+		return fmt.Errorf("conflicting credentials: set only one of username and token, access_token, or oauth_client_id and oauth_client_secret (got %s)", strings.Join(modes, ", and "))
+	}
+}
+
+func parseBaseURL(cfg Config) (*url.URL, error) {
+	raw := strings.TrimSpace(cfg.BaseURL)
+	if raw == "" {
+		if cfg.Product == ProductDataCenter {
+			return nil, errors.New("base_url is required for Bitbucket Data Center")
+		}
+		raw = DefaultCloudBaseURL
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("base_url %q is not a URL: %w", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("base_url %q must start with https:// or http://", raw)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("base_url %q has no host", raw)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("base_url must not contain credentials; use username and token or access_token")
+	}
+	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
+	u.RawPath = ""
+	return u, nil
+}
+
+func isCloudHost(host string) bool {
+	host = strings.ToLower(host)
+	return host == "api.bitbucket.org" || host == "bitbucket.org"
+}
+
+// cloudAPIRoot turns any accepted Cloud base URL into the REST 2.0 root
+// ending in "/2.0/". The web host bitbucket.org serves the API on
+// api.bitbucket.org.
+func cloudAPIRoot(u *url.URL) *url.URL {
+	c := *u
+	if strings.EqualFold(c.Host, "bitbucket.org") {
+		c.Host = "api.bitbucket.org"
+	}
+	p := strings.TrimSuffix(c.Path, "/")
+	if !strings.HasSuffix(p, "/2.0") {
+		p += "/2.0"
+	}
+	c.Path = p + "/"
+	return &c
+}
+
+func ensureSlash(p string) string {
+	if strings.HasSuffix(p, "/") {
+		return p
+	}
+	return p + "/"
+}
+
+// readApplicationProperties asks a Data Center server for its version,
+// without credentials (the resource is public).
+func readApplicationProperties(ctx context.Context, h *httpClient) (string, error) {
+	ctx = withoutAuth(ctx)
+	body, err := h.send(ctx, http.MethodGet, h.url("rest/api/1.0/application-properties", nil), nil, true)
+	if err != nil {
+		return "", err
+	}
+	var props struct {
+		Version     string `json:"version"`
+		DisplayName string `json:"displayName"`
+	}
+	if err := json.Unmarshal(body, &props); err != nil {
+		return "", fmt.Errorf("GET /rest/api/1.0/application-properties answered something that is not JSON: %s", summarizeBody(body, ""))
+	}
+	if props.Version == "" {
+		return "", errors.New("GET /rest/api/1.0/application-properties answered JSON without a version")
+	}
+	return props.Version, nil
+}
