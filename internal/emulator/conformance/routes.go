@@ -1,0 +1,109 @@
+// Package conformance holds what the emulator's OpenAPI conformance test needs
+// outside the test itself: the list of routes the provider uses and the code
+// that trims Atlassian's published OpenAPI descriptions down to them.
+//
+// The trimmed copies live in testdata/ and are regenerated with
+//
+//	go run ./internal/emulator/conformance/trimspec
+//
+// from the repository root.
+package conformance
+
+// Product names a Bitbucket product, spelled as emulator.Product spells it.
+type Product string
+
+const (
+	Cloud      Product = "cloud"
+	DataCenter Product = "datacenter"
+)
+
+// Route is one operation of the Bitbucket REST API that the provider calls,
+// written as its published OpenAPI description writes it: Cloud paths relative
+// to https://api.bitbucket.org/2.0, Data Center paths relative to {baseurl}/rest
+// with "latest" as the version segment.
+type Route struct {
+	Product Product
+	Method  string
+	Path    string
+}
+
+func (r Route) String() string { return string(r.Product) + " " + r.Method + " " + r.Path }
+
+// ProviderRoutes lists every operation the provider uses. The trimmed specs keep
+// exactly these, and the conformance test must drive each of them.
+var ProviderRoutes = []Route{
+	{Cloud, "GET", "/user"},
+	{Cloud, "GET", "/user/workspaces"},
+	{Cloud, "GET", "/workspaces/{workspace}"},
+	{Cloud, "GET", "/repositories/{workspace}"},
+	{Cloud, "GET", "/repositories/{workspace}/{repo_slug}"},
+	{Cloud, "GET", "/repositories/{workspace}/{repo_slug}/hooks"},
+	{Cloud, "POST", "/repositories/{workspace}/{repo_slug}/hooks"},
+	{Cloud, "GET", "/repositories/{workspace}/{repo_slug}/hooks/{uid}"},
+	{Cloud, "PUT", "/repositories/{workspace}/{repo_slug}/hooks/{uid}"},
+	{Cloud, "DELETE", "/repositories/{workspace}/{repo_slug}/hooks/{uid}"},
+	{Cloud, "GET", "/workspaces/{workspace}/hooks"},
+	{Cloud, "POST", "/workspaces/{workspace}/hooks"},
+	{Cloud, "GET", "/workspaces/{workspace}/hooks/{uid}"},
+	{Cloud, "PUT", "/workspaces/{workspace}/hooks/{uid}"},
+	{Cloud, "DELETE", "/workspaces/{workspace}/hooks/{uid}"},
+	{Cloud, "GET", "/hook_events/{subject_type}"},
+
+	{DataCenter, "GET", "/api/latest/application-properties"},
+	{DataCenter, "GET", "/api/latest/projects"},
+	{DataCenter, "GET", "/api/latest/projects/{projectKey}"},
+	{DataCenter, "GET", "/api/latest/projects/{projectKey}/repos"},
+	{DataCenter, "GET", "/api/latest/projects/{projectKey}/repos/{repositorySlug}"},
+	{DataCenter, "GET", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/default-branch"},
+	{DataCenter, "GET", "/api/latest/repos"},
+	{DataCenter, "GET", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/webhooks"},
+	{DataCenter, "POST", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/webhooks"},
+	{DataCenter, "GET", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/webhooks/{webhookId}"},
+	{DataCenter, "PUT", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/webhooks/{webhookId}"},
+	{DataCenter, "DELETE", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/webhooks/{webhookId}"},
+	{DataCenter, "GET", "/api/latest/projects/{projectKey}/webhooks"},
+	{DataCenter, "POST", "/api/latest/projects/{projectKey}/webhooks"},
+	{DataCenter, "GET", "/api/latest/projects/{projectKey}/webhooks/{webhookId}"},
+	{DataCenter, "PUT", "/api/latest/projects/{projectKey}/webhooks/{webhookId}"},
+	{DataCenter, "DELETE", "/api/latest/projects/{projectKey}/webhooks/{webhookId}"},
+	{DataCenter, "PUT", "/access-tokens/latest/users/{userSlug}"},
+	{DataCenter, "GET", "/access-tokens/latest/users/{userSlug}"},
+	{DataCenter, "GET", "/access-tokens/latest/users/{userSlug}/{tokenId}"},
+	{DataCenter, "POST", "/access-tokens/latest/users/{userSlug}/{tokenId}"},
+	{DataCenter, "DELETE", "/access-tokens/latest/users/{userSlug}/{tokenId}"},
+	{DataCenter, "PUT", "/access-tokens/latest/projects/{projectKey}"},
+	{DataCenter, "GET", "/access-tokens/latest/projects/{projectKey}"},
+	{DataCenter, "GET", "/access-tokens/latest/projects/{projectKey}/{tokenId}"},
+	{DataCenter, "POST", "/access-tokens/latest/projects/{projectKey}/{tokenId}"},
+	{DataCenter, "DELETE", "/access-tokens/latest/projects/{projectKey}/{tokenId}"},
+	{DataCenter, "PUT", "/access-tokens/latest/projects/{projectKey}/repos/{repositorySlug}"},
+	{DataCenter, "GET", "/access-tokens/latest/projects/{projectKey}/repos/{repositorySlug}"},
+	{DataCenter, "GET", "/access-tokens/latest/projects/{projectKey}/repos/{repositorySlug}/{tokenId}"},
+	{DataCenter, "POST", "/access-tokens/latest/projects/{projectKey}/repos/{repositorySlug}/{tokenId}"},
+	{DataCenter, "DELETE", "/access-tokens/latest/projects/{projectKey}/repos/{repositorySlug}/{tokenId}"},
+}
+
+// SpecFile pairs a product with Atlassian's published description of it and
+// the trimmed copy committed under testdata/.
+type SpecFile struct {
+	Product Product
+	Source  string // file name under the reference directory (../shared/reference/openapi)
+	Trimmed string // file name under testdata/
+}
+
+// SpecFiles lists the two descriptions, Cloud first.
+var SpecFiles = []SpecFile{
+	{Cloud, "bitbucket-cloud.openapi3.json", "cloud.openapi3.json"},
+	{DataCenter, "bitbucket-datacenter-9.4.openapi3.json", "datacenter.openapi3.json"},
+}
+
+// RoutesOf returns the provider routes of one product, in ProviderRoutes order.
+func RoutesOf(p Product) []Route {
+	var out []Route
+	for _, r := range ProviderRoutes {
+		if r.Product == p {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -1,0 +1,70 @@
+package emulator
+
+import "net/http"
+
+// maxRecorded is how many requests Requests keeps.
+const maxRecorded = 1000
+
+// RecordedRequest is one request as the server received it.
+type RecordedRequest struct {
+	Method, Route, Path, RawQuery string
+	Header                        http.Header
+}
+
+// record counts the request under "METHOD route" and keeps it for Requests.
+func (s *Server) record(r *http.Request, template string) {
+	rec := RecordedRequest{
+		Method:   r.Method,
+		Route:    template,
+		Path:     r.URL.Path,
+		RawQuery: r.URL.RawQuery,
+		Header:   r.Header.Clone(),
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts[r.Method+" "+template]++
+	if len(s.requests) < maxRecorded {
+		s.requests = append(s.requests, rec)
+		return
+	}
+	s.requests[s.requestNext] = rec
+	s.requestNext = (s.requestNext + 1) % maxRecorded
+}
+
+// RequestCount is how many method requests matched route (a route template,
+// or "unmatched") since the last ResetCounts.
+func (s *Server) RequestCount(method, route string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts[method+" "+route]
+}
+
+// RequestCounts returns a copy of all counters, keyed "METHOD route".
+func (s *Server) RequestCounts() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.counts))
+	for k, v := range s.counts {
+		out[k] = v
+	}
+	return out
+}
+
+// ResetCounts zeroes the counters and forgets the recorded requests.
+func (s *Server) ResetCounts() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts = map[string]int{}
+	s.requests = nil
+	s.requestNext = 0
+}
+
+// Requests returns the last 1000 requests received, oldest first.
+func (s *Server) Requests() []RecordedRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]RecordedRequest, 0, len(s.requests))
+	out = append(out, s.requests[s.requestNext:]...)
+	out = append(out, s.requests[:s.requestNext]...)
+	return out
+}

@@ -1,0 +1,191 @@
+package emulator_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/emulator"
+)
+
+const (
+	cloudHooksRoute = "/2.0/repositories/{workspace}/{repo_slug}/hooks"
+	cloudHooksPath  = "/2.0/repositories/acme/api-service/hooks"
+	dcHooksRoute    = "/rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/webhooks"
+	dcHooksPath     = "/rest/api/1.0/projects/PRJ/repos/api-service/webhooks"
+)
+
+func TestFaultStatusInProductStyle(t *testing.T) {
+	cloud, dc := cloudServer(t), dcServer(t)
+
+	cloud.InjectFault(emulator.Fault{Route: "/2.0/repositories/{workspace}", Kind: emulator.FaultStatus, Status: 429, RetryAfter: 5 * time.Second, Times: 1})
+	res := do(t, cloud, "GET", "/2.0/repositories/acme", alice, nil).expect(t, 429)
+	if string(res.body) != "Rate limit for this resource has been exceeded" || !strings.HasPrefix(res.header.Get("Content-Type"), "text/plain") {
+		t.Errorf("Cloud 429: %q %s", res.body, res.header.Get("Content-Type"))
+	}
+	if _, ok := res.header["Retry-After"]; ok {
+		t.Error("Cloud 429 carries Retry-After")
+	}
+	do(t, cloud, "GET", "/2.0/repositories/acme", alice, nil).expect(t, 200) // Times: 1 is spent
+
+	cloud.InjectFault(emulator.Fault{Method: "POST", Kind: emulator.FaultStatus, Status: 503})
+	do(t, cloud, "GET", "/2.0/repositories/acme", alice, nil).expect(t, 200) // other methods unaffected
+	if msg := do(t, cloud, "POST", cloudHooksPath, alice, hookBody).expect(t, 503).cloudMessage(t); msg == "" {
+		t.Error("empty Cloud error message")
+	}
+	cloud.ClearFaults()
+	do(t, cloud, "POST", cloudHooksPath, alice, hookBody).expect(t, 201)
+
+	dc.InjectFault(emulator.Fault{Kind: emulator.FaultStatus, Status: 429, RetryAfter: 2500 * time.Millisecond, Times: 2})
+	for i := 0; i < 2; i++ {
+		res = do(t, dc, "GET", "/rest/api/1.0/projects", admin, nil).expect(t, 429)
+		if res.header.Get("Retry-After") != "3" {
+			t.Errorf("DC Retry-After %q, want 3", res.header.Get("Retry-After"))
+		}
+		res.dcError(t)
+	}
+	do(t, dc, "GET", "/rest/api/1.0/projects", admin, nil).expect(t, 200)
+	dc.InjectFault(emulator.Fault{Kind: emulator.FaultStatus, Status: 429, Times: 1})
+	if res := do(t, dc, "GET", "/rest/api/1.0/projects", admin, nil).expect(t, 429); res.header.Get("Retry-After") != "" {
+		t.Error("Retry-After without RetryAfter")
+	}
+	dc.InjectFault(emulator.Fault{Kind: emulator.FaultStatus, Status: 500, Times: 1})
+	do(t, dc, "GET", "/rest/api/1.0/projects", admin, nil).expect(t, 500).dcError(t)
+}
+
+func TestFaultResetDoesNotApply(t *testing.T) {
+	srv := dcServer(t)
+	srv.InjectFault(emulator.Fault{Method: "POST", Route: dcHooksRoute, Kind: emulator.FaultReset, Times: 1})
+	if _, err := try(srv, "POST", dcHooksPath, admin, dcHook("ci")); err == nil {
+		t.Fatal("reset request got an answer")
+	}
+	if n := len(srv.Webhooks()); n != 0 {
+		t.Errorf("reset applied the change: %d hooks", n)
+	}
+	if n := srv.RequestCount("POST", dcHooksRoute); n != 1 {
+		t.Errorf("reset request counted %d times", n)
+	}
+	do(t, srv, "POST", dcHooksPath, admin, dcHook("ci")).expect(t, 200)
+}
+
+func TestFaultDropResponseApplies(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		srv         *emulator.Server
+		route, path string
+		a           auth
+		body        any
+	}{
+		{"cloud", cloudServer(t), cloudHooksRoute, cloudHooksPath, alice, hookBody},
+		{"datacenter", dcServer(t), dcHooksRoute, dcHooksPath, admin, dcHook("ci")},
+	} {
+		tc.srv.InjectFault(emulator.Fault{Method: "POST", Route: tc.route, Kind: emulator.FaultDropResponse, Times: 1})
+		if _, err := try(tc.srv, "POST", tc.path, tc.a, tc.body); err == nil {
+			t.Fatalf("%s: dropped response arrived", tc.name)
+		}
+		if n := len(tc.srv.Webhooks()); n != 1 {
+			t.Errorf("%s: drop-response did not apply the change: %d hooks", tc.name, n)
+		}
+	}
+}
+
+func TestFaultMalformedJSON(t *testing.T) {
+	srv := cloudServer(t)
+	srv.InjectFault(emulator.Fault{Route: cloudHooksRoute, Kind: emulator.FaultMalformedJSON, Times: 1})
+	res := do(t, srv, "POST", cloudHooksPath, alice, hookBody).expect(t, 200)
+	var v any
+	if err := json.Unmarshal(res.body, &v); err == nil {
+		t.Errorf("body is valid JSON: %s", res.body)
+	}
+	if n := len(srv.Webhooks()); n != 0 {
+		t.Errorf("malformed-JSON fault applied the change: %d hooks", n)
+	}
+}
+
+func TestFaultSlowAnswersAfterDelayAndStopsWhenClientGivesUp(t *testing.T) {
+	srv := dcServer(t)
+	srv.InjectFault(emulator.Fault{Kind: emulator.FaultSlow, Delay: 20 * time.Millisecond, Times: 1})
+	do(t, srv, "POST", dcHooksPath, admin, dcHook("slow")).expect(t, 200)
+	if n := len(srv.Webhooks()); n != 1 {
+		t.Fatalf("slow request not applied: %d hooks", n)
+	}
+
+	srv.InjectFault(emulator.Fault{Kind: emulator.FaultSlow, Delay: time.Hour})
+	impatient := &http.Client{Timeout: 50 * time.Millisecond}
+	if _, err := tryWith(impatient, srv, "GET", "/rest/api/1.0/projects", admin, nil); err == nil {
+		t.Fatal("an hour-long delay answered within the client timeout")
+	}
+	// The handler must stop waiting once the client is gone, so Close (which
+	// waits for outstanding requests) returns long before the hour is up.
+	closed := make(chan struct{})
+	go func() { _ = srv.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("server still waiting on a request whose client gave up")
+	}
+}
+
+func TestLatencyRespectsClientTimeout(t *testing.T) {
+	srv := dcServer(t)
+	srv.SetLatency(time.Hour)
+	impatient := &http.Client{Timeout: 50 * time.Millisecond}
+	if _, err := tryWith(impatient, srv, "GET", "/rest/api/1.0/projects", admin, nil); err == nil {
+		t.Fatal("an hour of latency answered within the client timeout")
+	}
+	srv.SetLatency(0)
+	do(t, srv, "GET", "/rest/api/1.0/projects", admin, nil).expect(t, 200)
+}
+
+func TestRateLimitSlidingWindow(t *testing.T) {
+	start := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+
+	dc := dcServer(t)
+	dc.SetNow(start)
+	dc.SetRateLimit(2, time.Minute)
+	do(t, dc, "GET", "/rest/api/1.0/projects", admin, nil).expect(t, 200)
+	dc.Advance(20 * time.Second)
+	do(t, dc, "GET", "/rest/api/1.0/projects", admin, nil).expect(t, 200)
+	res := do(t, dc, "GET", "/rest/api/1.0/projects", admin, nil).expect(t, 429)
+	if got := res.header.Get("Retry-After"); got != "40" {
+		t.Errorf("Retry-After %q, want 40 (first request leaves the window in 40s)", got)
+	}
+	res.dcError(t)
+	dc.Advance(41 * time.Second)
+	do(t, dc, "GET", "/rest/api/1.0/projects", admin, nil).expect(t, 200)
+	dc.SetRateLimit(0, 0)
+	for i := 0; i < 5; i++ {
+		do(t, dc, "GET", "/rest/api/1.0/projects", admin, nil).expect(t, 200)
+	}
+
+	cloud := cloudServer(t)
+	cloud.SetNow(start)
+	cloud.SetRateLimit(1, time.Hour)
+	do(t, cloud, "GET", "/2.0/repositories/acme", alice, nil).expect(t, 200)
+	res = do(t, cloud, "GET", "/2.0/repositories/acme", alice, nil).expect(t, 429)
+	if string(res.body) != "Rate limit for this resource has been exceeded" || res.header.Get("Retry-After") != "" {
+		t.Errorf("Cloud limit: %q Retry-After=%q", res.body, res.header.Get("Retry-After"))
+	}
+	cloud.Advance(time.Hour)
+	do(t, cloud, "GET", "/2.0/repositories/acme", alice, nil).expect(t, 200)
+}
+
+func TestServerErrorRate(t *testing.T) {
+	srv := dcServer(t)
+	srv.SetServerErrorRate(1, 7)
+	do(t, srv, "GET", "/rest/api/1.0/projects", admin, nil).expect(t, 500).dcError(t)
+	srv.SetServerErrorRate(0.5, 7)
+	failures := 0
+	for i := 0; i < 100; i++ {
+		if do(t, srv, "GET", "/rest/api/1.0/projects", admin, nil).status == 500 {
+			failures++
+		}
+	}
+	if failures < 20 || failures > 80 {
+		t.Errorf("%d of 100 requests failed at rate 0.5", failures)
+	}
+	srv.SetServerErrorRate(0, 0)
+	do(t, srv, "GET", "/rest/api/1.0/projects", admin, nil).expect(t, 200)
+}
