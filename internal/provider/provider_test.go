@@ -1,0 +1,390 @@
+package provider
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/emulator"
+)
+
+// repositoryRead is a configuration that makes the provider authenticate and
+// read one seeded repository, so a passing step proves the auth worked.
+func repositoryRead(workspace string) string {
+	return fmt.Sprintf(`
+data "bitbucket_repository" "probe" {
+  workspace  = %q
+  repository = "api-service"
+}
+`, workspace)
+}
+
+func expectRepositoryRead() []statecheck.StateCheck {
+	return []statecheck.StateCheck{
+		statecheck.ExpectKnownValue("data.bitbucket_repository.probe", tfjsonpath.New("repository"), knownvalue.StringExact("api-service")),
+	}
+}
+
+// TestAccProviderAuthModes applies a read with every auth mode each product
+// offers, and with a wrong secret in each mode.
+func TestAccProviderAuthModes(t *testing.T) {
+	cloud := startEmulator(t, emulator.Cloud)
+	dc := startEmulator(t, emulator.DataCenter)
+
+	cases := []struct {
+		name      string
+		srv       *emulator.Server
+		workspace string
+		good, bad []string
+	}{
+		{"cloud_api_token", cloud, "acme",
+			[]string{`product = "cloud"`, `username = "` + emulator.CloudOwnerEmail + `"`, `token = "` + emulator.CloudOwnerAPIToken + `"`},
+			[]string{`product = "cloud"`, `username = "` + emulator.CloudOwnerEmail + `"`, `token = "not-the-token"`}},
+		{"cloud_access_token", cloud, "acme",
+			[]string{`product = "cloud"`, `access_token = "` + emulator.CloudAccessToken + `"`},
+			[]string{`product = "cloud"`, `access_token = "not-the-token"`}},
+		{"cloud_oauth", cloud, "acme",
+			[]string{`product = "cloud"`, `oauth_client_id = "` + emulator.CloudOAuthClientID + `"`,
+				`oauth_client_secret = "` + emulator.CloudOAuthClientSecret + `"`, `oauth_token_url = "` + cloud.OAuthTokenURL() + `"`},
+			[]string{`product = "cloud"`, `oauth_client_id = "` + emulator.CloudOAuthClientID + `"`,
+				`oauth_client_secret = "not-the-secret"`, `oauth_token_url = "` + cloud.OAuthTokenURL() + `"`}},
+		{"datacenter_http_access_token", dc, "PRJ",
+			[]string{`access_token = "` + emulator.DCAdminToken + `"`},
+			[]string{`access_token = "not-the-token"`}},
+		{"datacenter_username_password", dc, "PRJ",
+			[]string{`username = "` + emulator.DCAdminUser + `"`, `token = "` + emulator.DCAdminPassword + `"`},
+			[]string{`username = "` + emulator.DCAdminUser + `"`, `token = "not-the-password"`}},
+		{"datacenter_username_token", dc, "PRJ",
+			[]string{`username = "` + emulator.DCAdminUser + `"`, `token = "` + emulator.DCAdminToken + `"`},
+			[]string{`username = "` + emulator.DCAdminUser + `"`, `token = "not-the-token"`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories(),
+				Steps: []resource.TestStep{
+					{
+						// Wrong first: the last step's configuration is used for the final destroy.
+						Config:      providerBlock(tc.srv.BaseURL(), tc.bad...) + repositoryRead(tc.workspace),
+						ExpectError: errorText("Bitbucket rejected the credentials for " + tc.srv.BaseURL() + ":"),
+					},
+					{
+						Config:            providerBlock(tc.srv.BaseURL(), tc.good...) + repositoryRead(tc.workspace),
+						ConfigStateChecks: expectRepositoryRead(),
+					},
+				},
+			})
+		})
+	}
+}
+
+// TestAccProviderWrongCredentialsOneDiagnostic: with many data sources and a
+// wrong token, the user sees the credential error once, not once per
+// data source.
+func TestAccProviderWrongCredentialsOneDiagnostic(t *testing.T) {
+	dc := startEmulator(t, emulator.DataCenter)
+	var reads strings.Builder
+	for i := 0; i < 5; i++ {
+		fmt.Fprintf(&reads, "data \"bitbucket_repository\" \"r%d\" {\n  workspace = \"PRJ\"\n  repository = \"api-service\"\n}\n", i)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config:      providerBlock(dc.BaseURL(), `access_token = "wrong"`) + reads.String(),
+			ExpectError: errorText("Bitbucket rejected the credentials"),
+		}},
+	})
+	if n := dc.RequestCount("GET", "/rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}"); n != 0 {
+		t.Errorf("repository reads sent with wrong credentials = %d, want 0 (configure should stop first)", n)
+	}
+}
+
+func TestAccProviderConflictingCredentialsIsPlanError(t *testing.T) {
+	dc := startEmulator(t, emulator.DataCenter)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config:      providerBlock(dc.BaseURL(), `username = "admin"`, `token = "x"`, `access_token = "y"`) + repositoryRead("PRJ"),
+			ExpectError: errorText("Conflicting Bitbucket credentials", "username + token; access_token"),
+			PlanOnly:    true,
+		}},
+	})
+	if n := len(dc.Requests()); n != 0 {
+		t.Errorf("requests sent for a configuration with conflicting credentials = %d, want 0", n)
+	}
+}
+
+func TestAccProviderInvalidSettingsArePlanErrors(t *testing.T) {
+	cases := map[string]struct {
+		lines []string
+		want  string
+	}{
+		"product":         {[]string{`product = "server"`, `access_token = "x"`}, `value must be one of`},
+		"request_timeout": {[]string{`request_timeout = "soon"`, `access_token = "x"`}, `request_timeout is "soon"`},
+		"max_retries":     {[]string{`max_retries = 100`, `access_token = "x"`}, `max_retries value must be between 0 and 20`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories(),
+				Steps: []resource.TestStep{{
+					Config:      providerBlock("http://127.0.0.1:1", tc.lines...) + repositoryRead("PRJ"),
+					ExpectError: errorText(tc.want),
+					PlanOnly:    true,
+				}},
+			})
+		})
+	}
+	t.Run("base_url", func(t *testing.T) {
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testProviderFactories(),
+			Steps: []resource.TestStep{{
+				Config:      providerBlock("bitbucket.example.com", `access_token = "x"`) + repositoryRead("PRJ"),
+				ExpectError: errorText(`must be an absolute http:// or https:// URL`),
+				PlanOnly:    true,
+			}},
+		})
+	})
+}
+
+// TestAccProviderUnreachableHost: a server that accepts connections and never
+// answers gives a clear error once request_timeout passes, not a hang.
+func TestAccProviderUnreachableHost(t *testing.T) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = listener.Close() })
+	go func() {
+		for {
+			conn, err := listener.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = conn.Close() })
+		}
+	}()
+	blackHole := "http://" + listener.Addr().String()
+	started := time.Now()
+	// Not parallel: the elapsed time must not include waiting for other tests.
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config: providerBlock(blackHole, `product = "datacenter"`, `access_token = "x"`,
+				`request_timeout = "1s"`, `max_retries = 1`) + repositoryRead("PRJ"),
+			ExpectError: regexp.MustCompile(`(?s)Cannot connect to Bitbucket.*` + regexp.QuoteMeta(listener.Addr().String())),
+		}},
+	})
+	// Generous bound: the point is "it ends", not a precise timing.
+	if elapsed := time.Since(started); elapsed > 60*time.Second {
+		t.Errorf("unreachable host took %s to fail with request_timeout = 1s", elapsed)
+	}
+}
+
+func TestAccProviderClosedPort(t *testing.T) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + listener.Addr().String()
+	_ = listener.Close()
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config:      providerBlock(closed, `access_token = "x"`, `max_retries = 0`) + repositoryRead("PRJ"),
+			ExpectError: regexp.MustCompile(`(?s)Cannot connect to Bitbucket.*connection refused`),
+		}},
+	})
+}
+
+// TestAccProviderProductDetection: a Data Center server is detected from
+// application-properties; a Cloud API on another host is not guessed and
+// the error says to set product.
+func TestAccProviderProductDetection(t *testing.T) {
+	dc := startEmulator(t, emulator.DataCenter)
+	cloud := startEmulator(t, emulator.Cloud)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []resource.TestStep{
+			{
+				Config: providerBlock(dc.BaseURL(), `access_token = "`+emulator.DCAdminToken+`"`) + repositoryRead("PRJ"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					// Data Center ids are numbers; Cloud ids are {uuid}.
+					statecheck.ExpectKnownValue("data.bitbucket_repository.probe", tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9]+$`))),
+				},
+			},
+			{
+				Config:      providerBlock(cloud.BaseURL(), `access_token = "`+emulator.CloudAccessToken+`"`) + repositoryRead("acme"),
+				ExpectError: regexp.MustCompile(`(?s)product\s*=\s*"cloud"`),
+			},
+			{
+				Config: providerBlock(cloud.BaseURL(), `product = "cloud"`, `access_token = "`+emulator.CloudAccessToken+`"`) + repositoryRead("acme"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.bitbucket_repository.probe", tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^\{[0-9a-f-]+\}$`))),
+				},
+			},
+		},
+	})
+	if n := dc.RequestCount("GET", "/rest/api/1.0/application-properties"); n == 0 {
+		t.Error("Data Center was not confirmed through application-properties")
+	}
+}
+
+// TestAccProviderFromEnvironment configures everything from BITBUCKET_*.
+func TestAccProviderFromEnvironment(t *testing.T) {
+	dc := startEmulator(t, emulator.DataCenter)
+	t.Setenv("BITBUCKET_BASE_URL", dc.BaseURL())
+	t.Setenv("BITBUCKET_USERNAME", emulator.DCAdminUser)
+	t.Setenv("BITBUCKET_TOKEN", emulator.DCAdminPassword)
+	t.Setenv("BITBUCKET_WORKSPACE", "PRJ")
+	t.Setenv("BITBUCKET_REQUEST_TIMEOUT", "10s")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []resource.TestStep{
+			{
+				// A value in the configuration wins over the environment.
+				Config:      `provider "bitbucket" { token = "wrong" }` + "\n" + `data "bitbucket_repository" "probe" { repository = "api-service" }`,
+				ExpectError: errorText(`Bitbucket rejected the credentials`),
+			},
+			{
+				// No provider block at all: the default workspace comes from the environment too.
+				Config: `data "bitbucket_repository" "probe" { repository = "api-service" }`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.bitbucket_repository.probe", tfjsonpath.New("workspace"), knownvalue.StringExact("PRJ")),
+				},
+			},
+		},
+	})
+}
+
+func TestAccProviderEnvironmentConflictNamesTheVariables(t *testing.T) {
+	dc := startEmulator(t, emulator.DataCenter)
+	t.Setenv("BITBUCKET_USERNAME", emulator.DCAdminUser)
+	t.Setenv("BITBUCKET_TOKEN", emulator.DCAdminPassword)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config:      providerBlock(dc.BaseURL(), `access_token = "`+emulator.DCAdminToken+`"`) + repositoryRead("PRJ"),
+			ExpectError: errorText(`username (from BITBUCKET_USERNAME) + token (from BITBUCKET_TOKEN); access_token`),
+		}},
+	})
+}
+
+// TestAccProviderUnknownConfiguration: a provider setting that depends on a
+// resource not yet created is reported, naming the attribute.
+func TestAccProviderUnknownConfiguration(t *testing.T) {
+	dc := startEmulator(t, emulator.DataCenter)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config: `
+resource "terraform_data" "later" {
+  input = "PRJ"
+}
+` + providerBlock(dc.BaseURL(), `access_token = "`+emulator.DCAdminToken+`"`, `workspace = terraform_data.later.output`) + `
+data "bitbucket_repository" "probe" {
+  repository = "api-service"
+}
+`,
+			ExpectError: errorText("Unknown Bitbucket provider setting", `"workspace" is unknown`),
+		}},
+	})
+}
+
+// TestResolveSettings covers the merge of HCL and environment without
+// running terraform.
+func TestResolveSettings(t *testing.T) {
+	env := func(vars map[string]string) func(string) (string, bool) {
+		return func(name string) (string, bool) { v, ok := vars[name]; return v, ok }
+	}
+	null := providerModel{
+		BaseURL: types.StringNull(), Product: types.StringNull(), Workspace: types.StringNull(), Username: types.StringNull(),
+		Token: types.StringNull(), AccessToken: types.StringNull(), OAuthClientID: types.StringNull(),
+		OAuthClientSecret: types.StringNull(), OAuthTokenURL: types.StringNull(), CACertPEM: types.StringNull(),
+		InsecureSkipVerify: types.BoolNull(), RequestTimeout: types.StringNull(), MaxRetries: types.Int64Null(),
+	}
+
+	t.Run("defaults to Cloud", func(t *testing.T) {
+		s, diags := resolveSettings(null, env(map[string]string{"BITBUCKET_ACCESS_TOKEN": "t"}))
+		if diags.HasError() {
+			t.Fatal(diags)
+		}
+		if s.cfg.BaseURL != bitbucket.DefaultCloudBaseURL || s.cfg.RequestTimeout != defaultRequestTimeout || s.cfg.MaxRetries != defaultMaxRetries {
+			t.Errorf("defaults = %q %s %d", s.cfg.BaseURL, s.cfg.RequestTimeout, s.cfg.MaxRetries)
+		}
+	})
+	t.Run("configuration wins over environment", func(t *testing.T) {
+		c := null
+		c.BaseURL = types.StringValue("https://bitbucket.example.com/")
+		c.MaxRetries = types.Int64Value(2)
+		s, diags := resolveSettings(c, env(map[string]string{
+			"BITBUCKET_BASE_URL": "https://other.example.com", "BITBUCKET_MAX_RETRIES": "9", "BITBUCKET_ACCESS_TOKEN": "t",
+			"BITBUCKET_INSECURE_SKIP_VERIFY": "true", "BITBUCKET_REQUEST_TIMEOUT": "2m",
+		}))
+		if diags.HasError() {
+			t.Fatal(diags)
+		}
+		if s.cfg.BaseURL != "https://bitbucket.example.com" || s.cfg.MaxRetries != 2 || !s.cfg.InsecureSkipVerify || s.cfg.RequestTimeout != 2*time.Minute {
+			t.Errorf("got %+v", s.cfg)
+		}
+	})
+	t.Run("datacenter needs base_url", func(t *testing.T) {
+		c := null
+		c.Product = types.StringValue("datacenter")
+		c.AccessToken = types.StringValue("t")
+		_, diags := resolveSettings(c, env(nil))
+		if !diags.HasError() || !strings.Contains(fmt.Sprint(diags), "Missing base_url") {
+			t.Errorf("diags = %v", diags)
+		}
+	})
+	t.Run("incomplete pair names the missing attribute", func(t *testing.T) {
+		c := null
+		c.Username = types.StringValue("admin")
+		_, diags := resolveSettings(c, env(nil))
+		if !strings.Contains(fmt.Sprint(diags), "username is set but token is not") {
+			t.Errorf("diags = %v", diags)
+		}
+	})
+	t.Run("no credentials", func(t *testing.T) {
+		_, diags := resolveSettings(null, env(nil))
+		if !strings.Contains(fmt.Sprint(diags), "Missing Bitbucket credentials") {
+			t.Errorf("diags = %v", diags)
+		}
+	})
+	t.Run("oauth on datacenter", func(t *testing.T) {
+		c := null
+		c.Product = types.StringValue("datacenter")
+		c.BaseURL = types.StringValue("https://bitbucket.example.com")
+		_, diags := resolveSettings(c, env(map[string]string{"BITBUCKET_OAUTH_CLIENT_ID": "id", "BITBUCKET_OAUTH_CLIENT_SECRET": "s"}))
+		if !strings.Contains(fmt.Sprint(diags), "Cloud only") {
+			t.Errorf("diags = %v", diags)
+		}
+	})
+	t.Run("bad environment values name the variable", func(t *testing.T) {
+		_, diags := resolveSettings(null, env(map[string]string{
+			"BITBUCKET_ACCESS_TOKEN": "t", "BITBUCKET_MAX_RETRIES": "many", "BITBUCKET_INSECURE_SKIP_VERIFY": "maybe",
+			"BITBUCKET_BASE_URL": "ftp://x",
+		}))
+		for _, want := range []string{"BITBUCKET_MAX_RETRIES is \"many\"", "BITBUCKET_INSECURE_SKIP_VERIFY is \"maybe\"", "BITBUCKET_BASE_URL"} {
+			if !strings.Contains(fmt.Sprint(diags), want) {
+				t.Errorf("diags do not mention %q: %v", want, diags)
+			}
+		}
+	})
+	t.Run("secrets are masked", func(t *testing.T) {
+		got := secretValues(bitbucket.Config{Token: "a", AccessToken: "b", OAuthClientSecret: "c", Username: "u"})
+		if strings.Join(got, ",") != "a,b,c" {
+			t.Errorf("secretValues = %v", got)
+		}
+	})
+}

@@ -1,0 +1,176 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// authSource records one auth attribute that has a value and where it came
+// from ("configuration" or the environment variable's name).
+type authSource struct {
+	attribute string
+	source    string
+}
+
+// authSettings is the set of auth attributes that have values.
+type authSettings struct {
+	sources []authSource
+}
+
+func (a authSettings) has(attribute string) bool {
+	for _, s := range a.sources {
+		if s.attribute == attribute {
+			return true
+		}
+	}
+	return false
+}
+
+func (a authSettings) describe(attributes ...string) string {
+	var parts []string
+	for _, name := range attributes {
+		for _, s := range a.sources {
+			if s.attribute == name {
+				if s.source == "configuration" {
+					parts = append(parts, name)
+				} else {
+					parts = append(parts, fmt.Sprintf("%s (from %s)", name, s.source))
+				}
+			}
+		}
+	}
+	return strings.Join(parts, " + ")
+}
+
+// authModes are the three ways to authenticate, by their attributes.
+var authModes = []struct {
+	name       string
+	attributes []string
+}{
+	{"username + token", []string{"username", "token"}},
+	{"access_token", []string{"access_token"}},
+	{"oauth_client_id + oauth_client_secret", []string{"oauth_client_id", "oauth_client_secret"}},
+}
+
+// checkAuthMode reports conflicting modes and incomplete pairs, naming the
+// attributes. requireOne also reports when no mode is set at all.
+func checkAuthMode(a authSettings, requireOne bool) diag.Diagnostics {
+	var diags diag.Diagnostics
+	var used []string
+	for _, mode := range authModes {
+		var present []string
+		for _, attr := range mode.attributes {
+			if a.has(attr) {
+				present = append(present, attr)
+			}
+		}
+		if len(present) == 0 {
+			continue
+		}
+		used = append(used, a.describe(mode.attributes...))
+		if len(present) < len(mode.attributes) && requireOne {
+			missing := mode.attributes[0]
+			if missing == present[0] {
+				missing = mode.attributes[1]
+			}
+			diags.AddAttributeError(path.Root(missing), "Incomplete Bitbucket credentials",
+				fmt.Sprintf("%s is set but %s is not. Set %s (or BITBUCKET_%s) as well.",
+					a.describe(present...), missing, missing, strings.ToUpper(missing)))
+		}
+	}
+	if len(used) > 1 {
+		diags.AddError("Conflicting Bitbucket credentials",
+			fmt.Sprintf("More than one way to authenticate is set: %s. Set only one of: username + token, "+
+				"access_token, or oauth_client_id + oauth_client_secret (a value from a BITBUCKET_* environment "+
+				"variable counts as set).", strings.Join(used, "; ")))
+	}
+	if len(used) == 0 && requireOne {
+		diags.AddError("Missing Bitbucket credentials",
+			"No credentials are configured. Set username + token, access_token, or oauth_client_id + "+
+				"oauth_client_secret in the provider block, or the matching BITBUCKET_* environment variables.")
+	}
+	return diags
+}
+
+// authModeValidator rejects, at plan time, a provider block that sets more
+// than one auth mode itself. Incomplete pairs are checked at configure time,
+// when the environment can complete them.
+type authModeValidator struct{}
+
+var _ provider.ConfigValidator = authModeValidator{}
+
+func (authModeValidator) Description(context.Context) string {
+	return "at most one of username + token, access_token, oauth_client_id + oauth_client_secret is set"
+}
+
+func (v authModeValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (authModeValidator) ValidateProvider(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
+	var a authSettings
+	for _, name := range []string{"username", "token", "access_token", "oauth_client_id", "oauth_client_secret"} {
+		var value types.String
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), &value)...)
+		// Unknown values count as set: they will hold a value at apply time.
+		if !value.IsNull() && (value.IsUnknown() || value.ValueString() != "") {
+			a.sources = append(a.sources, authSource{attribute: name, source: "configuration"})
+		}
+	}
+	resp.Diagnostics.Append(checkAuthMode(a, false)...)
+}
+
+// checkHTTPURL accepts absolute http and https URLs.
+func checkHTTPURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("is not a URL: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("is %q; it must be an absolute http:// or https:// URL", raw)
+	}
+	return nil
+}
+
+// httpURLValidator checks a string attribute is an absolute http(s) URL.
+type httpURLValidator struct{}
+
+func (httpURLValidator) Description(context.Context) string {
+	return "must be an absolute http:// or https:// URL"
+}
+func (v httpURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (httpURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := checkHTTPURL(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid URL", fmt.Sprintf("%s %s.", req.Path, err))
+	}
+}
+
+// durationValidator checks a string attribute is a positive Go duration.
+type durationValidator struct{}
+
+func (durationValidator) Description(context.Context) string {
+	return `must be a positive duration such as "30s" or "2m"`
+}
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	d, err := time.ParseDuration(req.ConfigValue.ValueString())
+	if err != nil || d <= 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
+			fmt.Sprintf("%s is %q; use a positive duration such as \"30s\" or \"2m\".", req.Path, req.ConfigValue.ValueString()))
+	}
+}
