@@ -17,9 +17,36 @@ variable "workspace" {
   type        = string
 }
 
+variable "push_events" {
+  description = "Webhook events for a push: [\"repo:push\"] on Cloud, [\"repo:refs_changed\"] on Data Center."
+  type        = list(string)
+}
+
+variable "webhook_secret" {
+  description = "Signs the webhook's deliveries; write-only, never stored in state."
+  type        = string
+  sensitive   = true
+  ephemeral   = true
+}
+
 data "bitbucket_repository" "api" {
   workspace  = var.workspace
   repository = "api-service"
+}
+
+# The CI service's webhook on that repository.
+resource "bitbucket_repository_webhook" "ci" {
+  workspace         = var.workspace
+  repository        = data.bitbucket_repository.api.repository
+  name              = "CI builds"
+  url               = "https://ci.example.com/bitbucket/hook"
+  events            = var.push_events
+  secret_wo         = var.webhook_secret
+  secret_wo_version = 1
+}
+
+output "webhook_id" {
+  value = bitbucket_repository_webhook.ci.id
 }
 
 output "repository" {

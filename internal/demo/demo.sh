@@ -34,11 +34,12 @@ echo "emulator: $base_url"
 export BITBUCKET_BASE_URL="$base_url"
 if [ "$product" = "cloud" ]; then
   export BITBUCKET_PRODUCT=cloud BITBUCKET_USERNAME=alice@example.com BITBUCKET_TOKEN=alice-api-token
-  export TF_VAR_workspace=acme
+  export TF_VAR_workspace=acme TF_VAR_push_events='["repo:push"]'
 else
   export BITBUCKET_USERNAME=admin BITBUCKET_TOKEN=admin-password
-  export TF_VAR_workspace=PRJ
+  export TF_VAR_workspace=PRJ TF_VAR_push_events='["repo:refs_changed"]'
 fi
+export TF_VAR_webhook_secret="demo-$RANDOM-$RANDOM"
 
 cat > "$work/terraformrc" <<RC
 provider_installation {

@@ -245,7 +245,10 @@ func (p *BitbucketProvider) Configure(ctx context.Context, req provider.Configur
 }
 
 func (p *BitbucketProvider) Resources(context.Context) []func() resource.Resource {
-	return nil
+	return []func() resource.Resource{
+		NewRepositoryWebhookResource,
+		NewWorkspaceWebhookResource,
+	}
 }
 
 func (p *BitbucketProvider) DataSources(context.Context) []func() datasource.DataSource {

@@ -1,0 +1,4 @@
+import {
+  to = bitbucket_repository_webhook.ci
+  id = "acme/api-service/{4f1c6a6e-8d0e-4c2e-9c1f-0c6c9d0a1b2c}"
+}

@@ -1,0 +1,4 @@
+# <workspace>/<repository>/<id>: the id is the hook UUID on Cloud (braces optional)
+# or its number on Data Center. The secret cannot be imported (Cloud never returns it).
+terraform import bitbucket_repository_webhook.ci acme/api-service/{4f1c6a6e-8d0e-4c2e-9c1f-0c6c9d0a1b2c}
+terraform import bitbucket_repository_webhook.ci_datacenter PRJ/api-service/10

@@ -1,0 +1,4 @@
+import {
+  to = bitbucket_workspace_webhook.security_scanner
+  id = "acme/{8d2b7e30-55a1-4c4e-9a6f-2b1e4d3c9f10}"
+}

@@ -1,0 +1,532 @@
+package provider
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
+)
+
+// webhookResource implements both bitbucket_repository_webhook and
+// bitbucket_workspace_webhook; the only difference is the scope.
+type webhookResource struct {
+	repositoryLevel bool
+	data            *providerData
+}
+
+// webhookModel is the state of either webhook resource; Repository is
+// always null on the workspace webhook (its schema has no such attribute,
+// so the two models differ only by that field).
+type webhookModel struct {
+	ID                   types.String `tfsdk:"id"`
+	Workspace            types.String `tfsdk:"workspace"`
+	Name                 types.String `tfsdk:"name"`
+	URL                  types.String `tfsdk:"url"`
+	Events               types.Set    `tfsdk:"events"`
+	Active               types.Bool   `tfsdk:"active"`
+	SkipCertVerification types.Bool   `tfsdk:"skip_cert_verification"`
+	Secret               types.String `tfsdk:"secret"`
+	SecretWO             types.String `tfsdk:"secret_wo"`
+	SecretWOVersion      types.Int64  `tfsdk:"secret_wo_version"`
+	SecretSet            types.Bool   `tfsdk:"secret_set"`
+}
+
+type repositoryWebhookModel struct {
+	webhookModel
+	Repository types.String `tfsdk:"repository"`
+}
+
+// privateSecretFingerprint is the private-state key of the SHA-256 of the
+// write-only secret last sent, so a secret changed out of band on Data
+// Center (which returns it) shows as drift even though it is not in state.
+const privateSecretFingerprint = "secret_wo_sha256"
+
+func (r *webhookResource) typeSuffix() string {
+	if r.repositoryLevel {
+		return "_repository_webhook"
+	}
+	return "_workspace_webhook"
+}
+
+func (r *webhookResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + r.typeSuffix()
+}
+
+func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	attributes := map[string]schema.Attribute{
+		"id": schema.StringAttribute{
+			Computed:            true,
+			MarkdownDescription: "The webhook's id: a UUID in braces on Cloud, a number on Data Center.",
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		},
+		"workspace": schema.StringAttribute{
+			Optional: true, Computed: true,
+			MarkdownDescription: workspaceDescription + " Changing it replaces the webhook.",
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
+			Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+		"name": schema.StringAttribute{
+			Required: true,
+			MarkdownDescription: "A name for the webhook: sent as the `description` on Cloud and as the `name` on " +
+				"Data Center.",
+			Validators: []validator.String{stringvalidator.LengthBetween(1, 255)},
+		},
+		"url": schema.StringAttribute{
+			Required:            true,
+			MarkdownDescription: "The absolute `http://` or `https://` URL events are delivered to.",
+			Validators:          []validator.String{httpURLValidator{}},
+		},
+		"events": schema.SetAttribute{
+			Required:    true,
+			ElementType: types.StringType,
+			MarkdownDescription: "Events that trigger the webhook, in the product's own names: e.g. `repo:push`, " +
+				"`pullrequest:created` on Cloud; `repo:refs_changed`, `pr:opened` on Data Center. Checked at plan " +
+				"time against the configured product's catalogue; the error lists the valid keys.",
+			Validators: []validator.Set{setvalidator.SizeAtLeast(1)},
+		},
+		"active": schema.BoolAttribute{
+			Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+			MarkdownDescription: "Whether events are delivered. Defaults to `true`.",
+		},
+		"skip_cert_verification": schema.BoolAttribute{
+			Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+			MarkdownDescription: "Deliver even when the receiver's TLS certificate does not verify. Defaults to " +
+				"`false` (Data Center: `sslVerificationRequired = true`).",
+		},
+		"secret": schema.StringAttribute{
+			Optional: true, Sensitive: true,
+			MarkdownDescription: "Secret that signs each delivery (`X-Hub-Signature`). Kept in state (sensitive). " +
+				"Prefer `secret_wo`. Conflicts with `secret_wo`. Cloud never returns a secret, so a secret changed " +
+				"out of band on Cloud is noticed only when it was removed (`secret_set`).",
+			Validators: []validator.String{
+				stringvalidator.LengthBetween(1, 128),
+				stringvalidator.ConflictsWith(path.MatchRoot("secret_wo")),
+			},
+		},
+		"secret_wo": schema.StringAttribute{
+			Optional: true, Sensitive: true, WriteOnly: true,
+			MarkdownDescription: "Write-only secret (Terraform 1.11+): sent to Bitbucket but never stored in state " +
+				"or plan. It is sent on create and whenever `secret_wo_version` changes.",
+			Validators: []validator.String{
+				stringvalidator.LengthBetween(1, 128),
+				stringvalidator.ConflictsWith(path.MatchRoot("secret")),
+				stringvalidator.AlsoRequires(path.MatchRoot("secret_wo_version")),
+			},
+		},
+		"secret_wo_version": schema.Int64Attribute{
+			Optional:            true,
+			MarkdownDescription: "Change this number to send `secret_wo` again (rotation).",
+			Validators:          []validator.Int64{int64validator.AlsoRequires(path.MatchRoot("secret_wo"))},
+		},
+		"secret_set": schema.BoolAttribute{
+			Computed: true,
+			MarkdownDescription: "Whether Bitbucket holds the secret this configuration sets. When a secret is " +
+				"removed (or, on Data Center, changed) outside Terraform this turns false and the next plan " +
+				"sends it again.",
+		},
+	}
+	description := "Manages a webhook of a Cloud workspace or a Data Center project (a project hook is inherited " +
+		"by every repository in the project). On Cloud only workspace owners may manage workspace webhooks."
+	if r.repositoryLevel {
+		attributes["repository"] = schema.StringAttribute{
+			Required:            true,
+			MarkdownDescription: "Repository slug. Changing it replaces the webhook.",
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+		}
+		description = "Manages a repository webhook on Bitbucket Cloud or Bitbucket Data Center."
+	}
+	resp.Schema = schema.Schema{MarkdownDescription: description, Attributes: attributes}
+}
+
+func (r *webhookResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// getModel reads plan, state or config into the shared model plus the
+// repository (empty on the workspace webhook).
+func (r *webhookResource) getModel(ctx context.Context, get func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) (webhookModel, string) {
+	if r.repositoryLevel {
+		var m repositoryWebhookModel
+		diags.Append(get(ctx, &m)...)
+		return m.webhookModel, m.Repository.ValueString()
+	}
+	var m webhookModel
+	diags.Append(get(ctx, &m)...)
+	return m, ""
+}
+
+func (r *webhookResource) setModel(ctx context.Context, set func(context.Context, any) diag.Diagnostics, m webhookModel, repository string, diags *diag.Diagnostics) {
+	if r.repositoryLevel {
+		diags.Append(set(ctx, repositoryWebhookModel{webhookModel: m, Repository: types.StringValue(repository)})...)
+		return
+	}
+	diags.Append(set(ctx, m)...)
+}
+
+func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return // destroy, or provider not configured yet
+	}
+	plan, _ := r.getModel(ctx, req.Plan.Get, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// The default workspace is known at plan time: show it.
+	if plan.Workspace.IsUnknown() || plan.Workspace.IsNull() {
+		workspace := r.data.workspaceOf(types.StringNull(), &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("workspace"), workspace)...)
+		if !req.State.Raw.IsNull() {
+			var prior types.String
+			resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("workspace"), &prior)...)
+			if prior.ValueString() != workspace {
+				resp.RequiresReplace = append(resp.RequiresReplace, path.Root("workspace"))
+			}
+		}
+	}
+
+	// Events are checked against the configured product's catalogue.
+	if !plan.Events.IsUnknown() {
+		var events []string
+		resp.Diagnostics.Append(plan.Events.ElementsAs(ctx, &events, false)...)
+		valid := bitbucket.WebhookEvents(r.data.client.Product(), r.repositoryLevel)
+		var unknown []string
+		for _, e := range events {
+			if !slices.Contains(valid, e) {
+				unknown = append(unknown, fmt.Sprintf("%q", e))
+			}
+		}
+		if len(unknown) > 0 {
+			resp.Diagnostics.AddAttributeError(path.Root("events"), "Unknown webhook event",
+				fmt.Sprintf("%s %s not a %s %s webhook event. Valid events: %s.", strings.Join(unknown, ", "),
+					map[bool]string{true: "is", false: "are"}[len(unknown) == 1], productName(r.data.client.Product()),
+					map[bool]string{true: "repository", false: workspaceNoun(r.data.client)}[r.repositoryLevel],
+					strings.Join(valid, ", ")))
+		}
+	}
+
+	// secret_set says whether Bitbucket should hold a secret: planned from
+	// the configuration, refreshed from the server, so a secret removed out
+	// of band becomes a diff.
+	var config webhookModel
+	config, _ = r.getModel(ctx, req.Config.Get, &resp.Diagnostics)
+	wantSecret := !config.Secret.IsNull() || !config.SecretWOVersion.IsNull()
+	if config.Secret.IsUnknown() {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("secret_set"), types.BoolUnknown())...)
+	} else {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("secret_set"), wantSecret)...)
+	}
+}
+
+func productName(p bitbucket.Product) string {
+	if p == bitbucket.ProductCloud {
+		return "Bitbucket Cloud"
+	}
+	return "Bitbucket Data Center"
+}
+
+// scopeOf is the client scope of a model.
+func scopeOf(m webhookModel, repository string) bitbucket.WebhookScope {
+	return bitbucket.WebhookScope{Workspace: m.Workspace.ValueString(), Repository: repository}
+}
+
+// describeHook names a webhook in diagnostics.
+func describeHook(scope bitbucket.WebhookScope, id string) string {
+	where := scope.Workspace
+	if scope.IsRepository() {
+		where += "/" + scope.Repository
+	}
+	if id == "" {
+		return "webhook in " + where
+	}
+	return fmt.Sprintf("webhook %s in %s", id, where)
+}
+
+// inputFrom builds the request body; secret is decided by the caller.
+func inputFrom(ctx context.Context, m webhookModel, diags *diag.Diagnostics) bitbucket.WebhookInput {
+	var events []string
+	diags.Append(m.Events.ElementsAs(ctx, &events, false)...)
+	slices.Sort(events)
+	return bitbucket.WebhookInput{
+		Name:                 m.Name.ValueString(),
+		URL:                  m.URL.ValueString(),
+		Events:               events,
+		Active:               m.Active.ValueBool(),
+		SkipCertVerification: m.SkipCertVerification.ValueBool(),
+	}
+}
+
+// fill copies what the server reports into the model. The secret is only
+// reflected where the server returns it (Data Center) and the model keeps
+// it in state (`secret`); write-only secrets are compared by fingerprint.
+func (r *webhookResource) fill(m *webhookModel, hook *bitbucket.Webhook, fingerprint string) {
+	m.ID = types.StringValue(hook.ID)
+	m.Name = types.StringValue(hook.Name)
+	m.URL = types.StringValue(hook.URL)
+	events := make([]attr.Value, 0, len(hook.Events))
+	for _, e := range hook.Events {
+		events = append(events, types.StringValue(e))
+	}
+	m.Events = types.SetValueMust(types.StringType, events)
+	m.Active = types.BoolValue(hook.Active)
+	m.SkipCertVerification = types.BoolValue(hook.SkipCertVerification)
+	m.SecretWO = types.StringNull()
+
+	serverReturnsSecret := r.data.client.Product() != bitbucket.ProductCloud
+	switch {
+	case !m.Secret.IsNull() && serverReturnsSecret:
+		if hook.Secret == "" {
+			m.Secret = types.StringNull()
+		} else {
+			m.Secret = types.StringValue(hook.Secret)
+		}
+		m.SecretSet = types.BoolValue(hook.SecretSet)
+	case !m.SecretWOVersion.IsNull() && serverReturnsSecret && fingerprint != "":
+		m.SecretSet = types.BoolValue(hook.SecretSet && sha256Hex(hook.Secret) == fingerprint)
+	case !m.Secret.IsNull() && !hook.SecretSet:
+		// Cloud: the secret was removed; drop it so the plan sends it again.
+		m.Secret = types.StringNull()
+		m.SecretSet = types.BoolValue(false)
+	default:
+		m.SecretSet = types.BoolValue(hook.SecretSet)
+	}
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+type fingerprintJSON struct {
+	SHA256 string `json:"sha256"`
+}
+
+func readFingerprint(ctx context.Context, private interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+}, diags *diag.Diagnostics) string {
+	raw, d := private.GetKey(ctx, privateSecretFingerprint)
+	diags.Append(d...)
+	var f fingerprintJSON
+	if len(raw) > 0 && json.Unmarshal(raw, &f) == nil {
+		return f.SHA256
+	}
+	return ""
+}
+
+func writeFingerprint(ctx context.Context, private interface {
+	SetKey(context.Context, string, []byte) diag.Diagnostics
+}, secret string, diags *diag.Diagnostics) {
+	var value []byte
+	if secret != "" {
+		value, _ = json.Marshal(fingerprintJSON{SHA256: sha256Hex(secret)})
+	}
+	diags.Append(private.SetKey(ctx, privateSecretFingerprint, value)...)
+}
+
+func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	plan, repository := r.getModel(ctx, req.Plan.Get, &resp.Diagnostics)
+	config, _ := r.getModel(ctx, req.Config.Get, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	scope := scopeOf(plan, repository)
+	in := inputFrom(ctx, plan, &resp.Diagnostics)
+	secret := configuredSecret(plan, config)
+	if secret != "" {
+		in.Secret = &secret
+	}
+
+	hook, err := r.data.client.CreateWebhook(ctx, scope, in)
+	if bitbucket.IsUncertain(err) {
+		// The answer was lost; the hook may exist. Adopt it rather than
+		// leave it untracked or create a second one.
+		tflog.Warn(ctx, "Webhook create answer lost; looking for the webhook before trying again", map[string]any{"error": err.Error()})
+		hook, err = r.adoptOrCreate(ctx, scope, in, err)
+	}
+	if err != nil {
+		r.webhookError(&resp.Diagnostics, "create", scope, "", err)
+		return
+	}
+	r.fill(&plan, hook, "")
+	if !config.SecretWO.IsNull() {
+		writeFingerprint(ctx, resp.Private, secret, &resp.Diagnostics)
+	}
+	r.setModel(ctx, resp.State.Set, plan, repository, &resp.Diagnostics)
+}
+
+// configuredSecret is the secret the configuration sets ("" for none).
+func configuredSecret(plan, config webhookModel) string {
+	if !config.SecretWO.IsNull() {
+		return config.SecretWO.ValueString()
+	}
+	return plan.Secret.ValueString()
+}
+
+// adoptOrCreate finishes a create whose answer was lost: a hook in the scope
+// with the same URL, name and events is the one just created; when there is
+// none, the create did not happen and is sent once more.
+func (r *webhookResource) adoptOrCreate(ctx context.Context, scope bitbucket.WebhookScope, in bitbucket.WebhookInput, cause error) (*bitbucket.Webhook, error) {
+	hooks, err := r.data.client.ListWebhooks(ctx, scope)
+	if err != nil {
+		return nil, fmt.Errorf("%w (and listing the webhooks to find it failed: %w)", cause, err)
+	}
+	var matches []bitbucket.Webhook
+	for _, h := range hooks {
+		if h.URL == in.URL && h.Name == in.Name && slices.Equal(h.Events, in.Events) {
+			matches = append(matches, h)
+		}
+	}
+	switch len(matches) {
+	case 0:
+		return r.data.client.CreateWebhook(ctx, scope, in)
+	case 1:
+		tflog.Info(ctx, "Adopted the webhook whose create answer was lost", map[string]any{"id": matches[0].ID})
+		return &matches[0], nil
+	default:
+		return nil, fmt.Errorf("%w; %d webhooks with this name, URL and events exist now, so the provider cannot tell "+
+			"which one it created: delete the extra ones or import one", cause, len(matches))
+	}
+}
+
+func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	state, repository := r.getModel(ctx, req.State.Get, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() || r.data == nil {
+		return
+	}
+	scope := scopeOf(state, repository)
+	hook, err := r.data.client.GetWebhook(ctx, scope, state.ID.ValueString())
+	if errors.Is(err, bitbucket.ErrNotFound) {
+		tflog.Info(ctx, "Webhook no longer exists; removing it from state", map[string]any{"id": state.ID.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		r.webhookError(&resp.Diagnostics, "read", scope, state.ID.ValueString(), err)
+		return
+	}
+	fingerprint := readFingerprint(ctx, req.Private, &resp.Diagnostics)
+	r.fill(&state, hook, fingerprint)
+	r.setModel(ctx, resp.State.Set, state, repository, &resp.Diagnostics)
+}
+
+func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	plan, repository := r.getModel(ctx, req.Plan.Get, &resp.Diagnostics)
+	state, _ := r.getModel(ctx, req.State.Get, &resp.Diagnostics)
+	config, _ := r.getModel(ctx, req.Config.Get, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	scope := scopeOf(plan, repository)
+	id := state.ID.ValueString()
+	in := inputFrom(ctx, plan, &resp.Diagnostics)
+
+	// Send the secret only when it changes; otherwise the server keeps it.
+	secret := configuredSecret(plan, config)
+	secretChanged := !plan.Secret.Equal(state.Secret) || !plan.SecretWOVersion.Equal(state.SecretWOVersion) ||
+		!state.SecretSet.ValueBool() && secret != ""
+	switch {
+	case secret == "" && (state.SecretSet.ValueBool() || !state.Secret.IsNull()):
+		empty := ""
+		in.Secret = &empty // remove it
+	case secret != "" && secretChanged:
+		in.Secret = &secret
+	}
+
+	hook, err := r.data.client.UpdateWebhook(ctx, scope, id, in)
+	if errors.Is(err, bitbucket.ErrNotFound) {
+		resp.Diagnostics.AddError("Webhook was deleted",
+			fmt.Sprintf("The %s was deleted outside Terraform during this apply. Run terraform apply again to create it.",
+				describeHook(scope, id)))
+		return
+	}
+	if err != nil {
+		r.webhookError(&resp.Diagnostics, "update", scope, id, err)
+		return
+	}
+	fingerprint := readFingerprint(ctx, req.Private, &resp.Diagnostics)
+	if !config.SecretWO.IsNull() && in.Secret != nil {
+		writeFingerprint(ctx, resp.Private, secret, &resp.Diagnostics)
+		fingerprint = sha256Hex(secret)
+	} else if config.SecretWO.IsNull() {
+		writeFingerprint(ctx, resp.Private, "", &resp.Diagnostics)
+		fingerprint = ""
+	}
+	r.fill(&plan, hook, fingerprint)
+	r.setModel(ctx, resp.State.Set, plan, repository, &resp.Diagnostics)
+}
+
+func (r *webhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	state, repository := r.getModel(ctx, req.State.Get, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	scope := scopeOf(state, repository)
+	err := r.data.client.DeleteWebhook(ctx, scope, state.ID.ValueString())
+	if err != nil && !errors.Is(err, bitbucket.ErrNotFound) {
+		r.webhookError(&resp.Diagnostics, "delete", scope, state.ID.ValueString(), err)
+	}
+}
+
+func (r *webhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	format := "<workspace>/<id>"
+	if r.repositoryLevel {
+		format = "<workspace>/<repository>/<id>"
+	}
+	parts := strings.Split(req.ID, "/")
+	if len(parts) != strings.Count(format, "/")+1 || slices.Contains(parts, "") {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("Expected %s (workspace = Cloud workspace slug or Data Center project key; id = the webhook's "+
+				"UUID on Cloud or number on Data Center), got %q.", format, req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace"), parts[0])...)
+	if r.repositoryLevel {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("repository"), parts[1])...)
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), normaliseHookID(parts[len(parts)-1]))...)
+}
+
+// normaliseHookID accepts a Cloud UUID with or without braces.
+func normaliseHookID(id string) string {
+	if len(id) == 36 && strings.Count(id, "-") == 4 {
+		return "{" + id + "}"
+	}
+	return id
+}
+
+// webhookError turns a client error into a diagnostic that names the hook
+// and, for the cases a user can act on, says what to do.
+func (r *webhookResource) webhookError(diags *diag.Diagnostics, action string, scope bitbucket.WebhookScope, id string, err error) {
+	if errors.Is(err, bitbucket.ErrForbidden) && !scope.IsRepository() && r.data.client.Product() == bitbucket.ProductCloud {
+		diags.AddError("Workspace webhooks need a workspace owner",
+			fmt.Sprintf("Bitbucket refused to %s the %s: %s\n\nOn Bitbucket Cloud only owners of workspace %q may "+
+				"manage workspace webhooks. Use credentials of a workspace owner, or a repository webhook "+
+				"(bitbucket_repository_webhook) instead.", action, describeHook(scope, id), err, scope.Workspace))
+		return
+	}
+	clientErrorDiagnostic(diags, r.data.client, action+" "+describeHook(scope, id), err)
+}
