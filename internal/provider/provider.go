@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -27,7 +28,10 @@ import (
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
 )
 
-var _ provider.Provider = &BitbucketProvider{}
+var (
+	_ provider.Provider                       = &BitbucketProvider{}
+	_ provider.ProviderWithEphemeralResources = &BitbucketProvider{}
+)
 
 // Defaults of the provider block.
 const (
@@ -245,16 +249,23 @@ func (p *BitbucketProvider) Configure(ctx context.Context, req provider.Configur
 }
 
 func (p *BitbucketProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{
+	resources := []func() resource.Resource{
 		NewRepositoryWebhookResource,
 		NewWorkspaceWebhookResource,
 	}
+	resources = append(resources, accessTokenResources...)
+	return append(resources, connectionResources...)
+}
+
+func (p *BitbucketProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return accessTokenEphemeralResources
 }
 
 func (p *BitbucketProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{
+	dataSources := []func() datasource.DataSource{
 		NewRepositoryDataSource,
 	}
+	return append(dataSources, workspaceAndListDataSources...)
 }
 
 // unknownAttributes lists the provider attributes whose values are unknown.
