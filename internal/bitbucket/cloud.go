@@ -311,7 +311,7 @@ func (c *cloudClient) GetWebhook(ctx context.Context, scope WebhookScope, id str
 		return nil, err
 	}
 	var w cloudWebhook
-	if err := c.h.getJSON(ctx, p, nil, &w); err != nil {
+	if err := c.h.getManagedJSON(ctx, p, &w); err != nil {
 		return nil, err
 	}
 	m := w.model()
@@ -354,8 +354,12 @@ func (c *cloudClient) DeleteWebhook(ctx context.Context, scope WebhookScope, id 
 	if err != nil {
 		return err
 	}
-	_, err = c.h.send(ctx, http.MethodDelete, c.h.url(p, nil), nil, true)
-	return err
+	return deleteConfirmed(ctx, "webhook "+id,
+		func(ctx context.Context) error {
+			_, err := c.h.send(ctx, http.MethodDelete, c.h.url(p, nil), nil, true)
+			return err
+		},
+		func(ctx context.Context) error { return c.h.getJSON(ctx, p, nil, &cloudWebhook{}) })
 }
 
 // errCloudTokens says why access tokens are not managed on Cloud.

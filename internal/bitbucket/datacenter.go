@@ -332,7 +332,7 @@ func (d *dataCenterClient) GetWebhook(ctx context.Context, scope WebhookScope, i
 		return nil, err
 	}
 	var w dcWebhook
-	if err := d.h.getJSON(ctx, p, nil, &w); err != nil {
+	if err := d.h.getManagedJSON(ctx, p, &w); err != nil {
 		return nil, err
 	}
 	m := w.model()
@@ -387,8 +387,12 @@ func (d *dataCenterClient) DeleteWebhook(ctx context.Context, scope WebhookScope
 	if err != nil {
 		return err
 	}
-	_, err = d.h.send(ctx, http.MethodDelete, d.h.url(p, nil), nil, true)
-	return err
+	return deleteConfirmed(ctx, "webhook "+id,
+		func(ctx context.Context) error {
+			_, err := d.h.send(ctx, http.MethodDelete, d.h.url(p, nil), nil, true)
+			return err
+		},
+		func(ctx context.Context) error { return d.h.getJSON(ctx, p, nil, &dcWebhook{}) })
 }
 
 type dcAccessToken struct {
@@ -545,7 +549,7 @@ func (d *dataCenterClient) GetAccessToken(ctx context.Context, scope TokenScope,
 		return nil, err
 	}
 	var t dcAccessToken
-	if err := d.h.getJSON(ctx, p, nil, &t); err != nil {
+	if err := d.h.getManagedJSON(ctx, p, &t); err != nil {
 		return nil, err
 	}
 	m := t.model()
@@ -596,6 +600,10 @@ func (d *dataCenterClient) DeleteAccessToken(ctx context.Context, scope TokenSco
 	if err != nil {
 		return err
 	}
-	_, err = d.h.send(ctx, http.MethodDelete, d.h.url(p, nil), nil, true)
-	return err
+	return deleteConfirmed(ctx, "access token "+id,
+		func(ctx context.Context) error {
+			_, err := d.h.send(ctx, http.MethodDelete, d.h.url(p, nil), nil, true)
+			return err
+		},
+		func(ctx context.Context) error { return d.h.getJSON(ctx, p, nil, &dcAccessToken{}) })
 }

@@ -33,7 +33,7 @@ func newTestClient(t *testing.T, product Product, handler http.Handler, mod func
 	if product == ProductDataCenter {
 		handler = withApplicationProperties(handler)
 	}
-	srv := httptest.NewServer(handler)
+	srv := httptest.NewServer(goneAfterDelete(handler))
 	t.Cleanup(srv.Close)
 	base := srv.URL
 	if product == ProductCloud {
@@ -146,3 +146,23 @@ func internals(c Client) *httpClient {
 
 // sentinels are all the errors an *APIError may match.
 var sentinels = []error{ErrNotFound, ErrUnauthorized, ErrForbidden, ErrConflict, ErrValidation, ErrRateLimited, ErrServer, ErrUnsupported}
+
+// goneAfterDelete answers 404 to a GET of a path that was deleted, as a real
+// server does: the client confirms deletes with such a read (confirm.go).
+func goneAfterDelete(next http.Handler) http.Handler {
+	var mu sync.Mutex
+	deleted := map[string]bool{}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		gone := r.Method == http.MethodGet && deleted[r.URL.Path]
+		if r.Method == http.MethodDelete {
+			deleted[r.URL.Path] = true
+		}
+		mu.Unlock()
+		if gone {
+			writeJSON(w, http.StatusNotFound, map[string]any{"errors": []any{map[string]any{"message": "gone"}}})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -25,6 +25,9 @@ type httpClient struct {
 	product  Product
 	redactor *redactor
 	cfg      Config
+	// transport is the base transport (the connection pool), shared with
+	// clients made by NewWithCredentials.
+	transport http.RoundTripper
 
 	// retry is the outermost transport (kept for tests: its gate).
 	retry *retryTransport
@@ -179,12 +182,27 @@ func (h *httpClient) getJSON(ctx context.Context, path string, query url.Values,
 	return h.getJSONURL(ctx, h.url(path, query), out)
 }
 
+// A GET whose answer does not decode is read once more: a truncated body is
+// a transport accident, and reading again changes nothing on the server.
 func (h *httpClient) getJSONURL(ctx context.Context, rawURL string, out any) error {
-	body, err := h.send(ctx, http.MethodGet, rawURL, nil, true)
-	if err != nil {
-		return err
+	var err error
+	for attempt := 0; attempt < 2; attempt++ {
+		var body []byte
+		if body, err = h.send(ctx, http.MethodGet, rawURL, nil, true); err != nil {
+			return err
+		}
+		if err = decodeJSON(http.MethodGet, rawURL, body, out); err == nil {
+			return nil
+		}
 	}
-	return decodeJSON(http.MethodGet, rawURL, body, out)
+	return err
+}
+
+// getManagedJSON reads an object Terraform manages, confirming a 404 with a
+// second read (see confirm.go).
+func (h *httpClient) getManagedJSON(ctx context.Context, path string, out any) error {
+	_, err := confirmNotFound(func() (struct{}, error) { return struct{}{}, h.getJSON(ctx, path, nil, out) })
+	return err
 }
 
 // sendJSON sends in with method to path and decodes the answer into out
