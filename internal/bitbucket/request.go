@@ -216,14 +216,20 @@ func (h *httpClient) sendJSON(ctx context.Context, method, path string, in, out 
 	if out == nil {
 		return nil
 	}
-	if err := decodeJSON(method, rawURL, body, out); err != nil {
-		if !idempotent {
-			// The server said yes but we cannot read what it made.
-			return &UncertainError{Err: err}
+	err = decodeJSON(method, rawURL, body, out)
+	if err != nil && idempotent {
+		// Sending an idempotent request again is safe and gets an answer
+		// that can be read.
+		if body, err = h.send(ctx, method, rawURL, in, idempotent); err != nil {
+			return err
 		}
-		return err
+		err = decodeJSON(method, rawURL, body, out)
 	}
-	return nil
+	if err != nil && !idempotent {
+		// The server said yes but we cannot read what it made.
+		return &UncertainError{Err: err}
+	}
+	return err
 }
 
 func decodeJSON(method, rawURL string, body []byte, out any) error {

@@ -188,6 +188,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, params, template, allowed := s.match(r.Method, r.URL.Path)
 	s.record(r, template)
 
+	// The body is read before any latency or slow fault: only then does
+	// net/http notice a client that gives up and cancel ctx, so a request
+	// the client abandoned is not applied later behind its back. (A real
+	// server may still apply it later, which the provider cannot see.)
+	var body []byte
+	if r.Body != nil { // nil when a test calls ServeHTTP with a client request
+		var err error
+		if body, err = io.ReadAll(io.LimitReader(r.Body, maxBodyBytes)); err != nil {
+			abortConnection(w)
+			return
+		}
+	}
+
 	ctx := r.Context()
 	if !sleepCtx(ctx, s.currentLatency()) {
 		return
@@ -229,14 +242,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case rt == nil:
 		resp = s.notFoundRoute()
 	default:
-		var body []byte
-		if r.Body != nil { // nil when a test calls ServeHTTP with a client request
-			var err error
-			if body, err = io.ReadAll(io.LimitReader(r.Body, maxBodyBytes)); err != nil {
-				abortConnection(w)
-				return
-			}
-		}
 		resp = s.handle(&call{s: s, r: r, body: body, route: rt, params: params})
 	}
 	if dropResponse {

@@ -1,0 +1,333 @@
+package provider
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/emulator"
+)
+
+// The fault matrix: for each resource, at each step of its life (create,
+// read, update, import, delete), the emulator injects each fault in turn on
+// the request that step sends. A cell passes when
+//   - the step succeeds where the request is safe to retry (or the provider
+//     can resolve it), or fails with a diagnostic naming the object and the
+//     HTTP status where it cannot, and
+//   - after the fault is gone the next apply succeeds and the server holds
+//     exactly the objects the state holds: no duplicate, nothing untracked.
+// A panic fails the test; "Provider produced inconsistent result" is
+// checked by the protocol harness as Terraform core checks it. The matrix
+// drives the provider's protocol server in-process (protocol_harness_test.go):
+// 500-odd cells through the terraform CLI would take far too long for `make
+// test`.
+
+type matrixPhase string
+
+const (
+	phaseCreate matrixPhase = "create"
+	phaseRead   matrixPhase = "read"
+	phaseUpdate matrixPhase = "update"
+	phaseImport matrixPhase = "import"
+	phaseDelete matrixPhase = "delete"
+)
+
+var matrixPhases = []matrixPhase{phaseCreate, phaseRead, phaseUpdate, phaseImport, phaseDelete}
+
+// matrixFault is one column of the matrix.
+type matrixFault struct {
+	name  string
+	fault emulator.Fault
+}
+
+// matrixRequestTimeout is the provider's request_timeout in the matrix;
+// slowerThanTimeout must exceed it.
+const (
+	matrixRequestTimeout = "300ms"
+	slowerThanTimeout    = time.Second
+)
+
+var matrixFaults = []matrixFault{
+	{"429", emulator.Fault{Kind: emulator.FaultStatus, Status: http.StatusTooManyRequests}},
+	{"429+Retry-After", emulator.Fault{Kind: emulator.FaultStatus, Status: http.StatusTooManyRequests, RetryAfter: time.Second}},
+	{"500", emulator.Fault{Kind: emulator.FaultStatus, Status: http.StatusInternalServerError}},
+	{"502", emulator.Fault{Kind: emulator.FaultStatus, Status: http.StatusBadGateway}},
+	{"503", emulator.Fault{Kind: emulator.FaultStatus, Status: http.StatusServiceUnavailable}},
+	{"reset", emulator.Fault{Kind: emulator.FaultReset}},
+	{"slow", emulator.Fault{Kind: emulator.FaultSlow, Delay: slowerThanTimeout}},
+	{"bad-json", emulator.Fault{Kind: emulator.FaultMalformedJSON}},
+	{"401", emulator.Fault{Kind: emulator.FaultStatus, Status: http.StatusUnauthorized}},
+	{"403", emulator.Fault{Kind: emulator.FaultStatus, Status: http.StatusForbidden}},
+	{"404", emulator.Fault{Kind: emulator.FaultStatus, Status: http.StatusNotFound}},
+	{"lost-answer", emulator.Fault{Kind: emulator.FaultDropResponse}},
+}
+
+// expectedMatrixError is the error a cell must end with, or nil when the
+// step must succeed. Only answers that retrying cannot change are errors:
+// the credentials or permissions (401, 403) at every step, and a 404 on a
+// create (the parent is gone) or an update (the object vanished mid-apply).
+// A 404 on read, import or delete is confirmed by a second read first.
+func expectedMatrixError(phase matrixPhase, fault matrixFault, object string) *regexp.Regexp {
+	switch {
+	case fault.name == "401" || fault.name == "403":
+		return errorText(object, "HTTP "+fault.name)
+	case fault.name == "404" && (phase == phaseCreate || phase == phaseUpdate):
+		return errorText(object)
+	}
+	return nil
+}
+
+// matrixSubject is one row family: a resource kind on one product.
+type matrixSubject struct {
+	name     string
+	product  emulator.Product
+	typeName string
+	// config is the resource's arguments; updated changes one in place.
+	config func(updated bool) map[string]any
+	// create and item are the route templates of the create request and of
+	// the object's own path; createMethod/updateMethod their methods.
+	create, item               string
+	createMethod, updateMethod string
+	// objects lists the ids of this subject's objects on the server.
+	objects func(srv *emulator.Server) []string
+	// objectName is how diagnostics name the object.
+	objectName string
+	importID   func(id string) string
+}
+
+func webhookMatrixSubjects() []matrixSubject {
+	var subjects []matrixSubject
+	for _, product := range []emulator.Product{emulator.Cloud, emulator.DataCenter} {
+		ws := seededWorkspace(product)
+		events := []string{strings.Trim(pushEvents(product), `["]`)}
+		repoHooks := map[emulator.Product]string{
+			emulator.Cloud:      "/2.0/repositories/{workspace}/{repo_slug}/hooks",
+			emulator.DataCenter: "/rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/webhooks",
+		}[product]
+		wsHooks := map[emulator.Product]string{
+			emulator.Cloud:      "/2.0/workspaces/{workspace}/hooks",
+			emulator.DataCenter: "/rest/api/1.0/projects/{projectKey}/webhooks",
+		}[product]
+		itemParam := map[emulator.Product]string{emulator.Cloud: "/{uid}", emulator.DataCenter: "/{webhookId}"}[product]
+		hooks := func(repositoryLevel bool) func(*emulator.Server) []string {
+			return func(srv *emulator.Server) []string {
+				var ids []string
+				for _, h := range srv.Webhooks() {
+					if (h.Repository != "") == repositoryLevel {
+						ids = append(ids, h.ID)
+					}
+				}
+				return ids
+			}
+		}
+		config := func(repositoryLevel bool) func(bool) map[string]any {
+			return func(updated bool) map[string]any {
+				c := map[string]any{"workspace": ws, "name": "matrix", "url": "https://ci.example.com/hook", "events": events}
+				if updated {
+					c["url"] = "https://ci.example.com/updated"
+				}
+				if repositoryLevel {
+					c["repository"] = "api-service"
+				}
+				return c
+			}
+		}
+		subjects = append(subjects,
+			matrixSubject{
+				name: "repository_webhook", product: product, typeName: "bitbucket_repository_webhook",
+				config: config(true), create: repoHooks, item: repoHooks + itemParam, createMethod: "POST", updateMethod: "PUT",
+				objects: hooks(true), objectName: "webhook",
+				importID: func(id string) string { return ws + "/api-service/" + id },
+			},
+			matrixSubject{
+				name: "workspace_webhook", product: product, typeName: "bitbucket_workspace_webhook",
+				config: config(false), create: wsHooks, item: wsHooks + itemParam, createMethod: "POST", updateMethod: "PUT",
+				objects: hooks(false), objectName: "webhook",
+				importID: func(id string) string { return ws + "/" + id },
+			},
+		)
+	}
+	return subjects
+}
+
+// matrixProviderConfig is the emulator's admin configuration with a short
+// request_timeout, so a slow answer times out.
+func matrixProviderConfig(srv *emulator.Server) map[string]any {
+	c := map[string]any{"base_url": srv.BaseURL(), "request_timeout": matrixRequestTimeout}
+	if srv.Product() == emulator.Cloud {
+		c["product"], c["username"], c["token"] = "cloud", emulator.CloudOwnerEmail, emulator.CloudOwnerAPIToken
+	} else {
+		c["username"], c["token"] = emulator.DCAdminUser, emulator.DCAdminPassword
+	}
+	return c
+}
+
+// matrixReport collects cell results for the printed matrix.
+type matrixReport struct {
+	mu    sync.Mutex
+	cells map[string]map[string]string // row ("subject/product/phase") -> fault -> "" (passed) or why not
+}
+
+func (r *matrixReport) record(row, fault, failure string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cells[row] == nil {
+		r.cells[row] = map[string]string{}
+	}
+	r.cells[row][fault] = failure
+}
+
+func (r *matrixReport) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var rows []string
+	for row := range r.cells {
+		rows = append(rows, row)
+	}
+	sort.Strings(rows)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-38s", "fault matrix (ok = passed)")
+	for _, f := range matrixFaults {
+		fmt.Fprintf(&b, " %-6s", strings.TrimSuffix(f.name, "+Retry-After")+map[bool]string{true: "+RA", false: ""}[strings.HasSuffix(f.name, "+Retry-After")])
+	}
+	b.WriteString("\n")
+	passed, total := 0, 0
+	var failures []string
+	for _, row := range rows {
+		fmt.Fprintf(&b, "%-38s", row)
+		for _, f := range matrixFaults {
+			failure, ran := r.cells[row][f.name]
+			mark := "-"
+			if ran {
+				total++
+				mark = "FAIL"
+				if failure == "" {
+					passed++
+					mark = "ok"
+				} else {
+					failures = append(failures, fmt.Sprintf("%s x %s: %s", row, f.name, failure))
+				}
+			}
+			fmt.Fprintf(&b, " %-6s", mark)
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "fault matrix cells: %d/%d passed\n", passed, total)
+	for _, f := range failures {
+		b.WriteString(f + "\n")
+	}
+	return b.String()
+}
+
+// TestFaultMatrix runs every subject x fault x phase cell. The matrix is
+// printed to the test log and written to FAULT_MATRIX_REPORT (make test
+// prints that file).
+func TestFaultMatrix(t *testing.T) {
+	report := &matrixReport{cells: map[string]map[string]string{}}
+	t.Cleanup(func() {
+		text := report.String()
+		t.Log("\n" + text)
+		if path := os.Getenv("FAULT_MATRIX_REPORT"); path != "" {
+			if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+				t.Errorf("writing the fault matrix: %v", err)
+			}
+		}
+	})
+	for _, subject := range allMatrixSubjects() {
+		for _, fault := range matrixFaults {
+			t.Run(subject.name+"/"+string(subject.product)+"/"+fault.name, func(t *testing.T) {
+				t.Parallel()
+				runMatrixCase(t, subject, fault, report)
+			})
+		}
+	}
+}
+
+// allMatrixSubjects is every resource the matrix covers.
+func allMatrixSubjects() []matrixSubject {
+	return webhookMatrixSubjects()
+}
+
+// runMatrixCase walks one subject through the five phases with one fault:
+// each phase is the faulted step, then a clean apply that checks the
+// invariants.
+func runMatrixCase(t *testing.T, subject matrixSubject, fault matrixFault, report *matrixReport) {
+	srv := startEmulator(t, subject.product)
+	h := newProtocolHarness(t, subject.typeName, matrixProviderConfig(srv))
+	base, updated := subject.config(false), subject.config(true)
+
+	inject := func(method, route string) {
+		srv.ClearFaults()
+		f := fault.fault
+		f.Method, f.Route, f.Times = method, route, 1
+		srv.InjectFault(f)
+	}
+	// check compares what the faulted step did with what was expected.
+	check := func(phase matrixPhase, err error) string {
+		want := expectedMatrixError(phase, fault, subject.objectName)
+		switch {
+		case want == nil && err != nil:
+			return "unexpected error: " + err.Error()
+		case want != nil && err == nil:
+			return "expected an error matching " + want.String() + ", got none"
+		case want != nil && !want.MatchString(err.Error()):
+			return "error does not match " + want.String() + ": " + err.Error()
+		}
+		return ""
+	}
+	// invariant: the server holds exactly the object the state holds.
+	invariant := func(phase matrixPhase, want int) string {
+		ids := subject.objects(srv)
+		inState, stateID := h.inState()
+		switch {
+		case len(ids) != want:
+			return fmt.Sprintf("the server holds %d objects after the clean apply, want %d", len(ids), want)
+		case inState != (want == 1):
+			return fmt.Sprintf("in state = %v with %d objects on the server", inState, len(ids))
+		case inState && stateID != ids[0]:
+			return fmt.Sprintf("state tracks %q, the server holds %q", stateID, ids[0])
+		}
+		return ""
+	}
+	row := func(phase matrixPhase) string { return subject.name + "/" + string(subject.product) + "/" + string(phase) }
+	steps := []struct {
+		phase         matrixPhase
+		method, route string
+		faulted       func() error
+		clean         map[string]any // configuration of the clean apply; nil = none
+		want          int
+	}{
+		{phaseCreate, subject.createMethod, subject.create, func() error { return h.apply(base) }, base, 1},
+		{phaseRead, "GET", subject.item, h.refresh, base, 1},
+		{phaseUpdate, subject.updateMethod, subject.item, func() error { return h.apply(updated) }, updated, 1},
+		{phaseImport, "GET", subject.item, func() error {
+			_, id := h.inState()
+			_, err := h.importState(subject.importID(id))
+			return err
+		}, updated, 1},
+		{phaseDelete, "DELETE", subject.item, func() error { return h.apply(nil) }, nil, 0},
+	}
+	for _, step := range steps {
+		inject(step.method, step.route)
+		failure := check(step.phase, step.faulted())
+		srv.ClearFaults()
+		if failure == "" {
+			if err := h.apply(step.clean); err != nil {
+				failure = "the clean apply after the fault failed: " + err.Error()
+			} else {
+				failure = invariant(step.phase, step.want)
+			}
+		}
+		report.record(row(step.phase), fault.name, failure)
+		if failure != "" {
+			t.Errorf("%s with %s: %s", step.phase, fault.name, failure)
+			return
+		}
+	}
+}
