@@ -34,7 +34,7 @@ func newHTTPClient(cfg Config, base *url.URL) (*httpClient, error) {
 	userAgent := "terraform-provider-bitbucket/" + cfg.Version
 	logged := &loggingTransport{next: baseRT, redactor: red}
 
-	h := &httpClient{base: base, redactor: red, cfg: cfg}
+	h := &httpClient{base: base, redactor: red, cfg: cfg, transport: baseRT}
 	var auth http.RoundTripper
 	switch {
 	case cfg.Username != "":

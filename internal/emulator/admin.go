@@ -508,3 +508,15 @@ func (s *Server) RevokeAccessToken(id string) error {
 	}
 	return nil
 }
+
+// RevokeCloudAccessToken deletes a Cloud access token out of band (as an
+// admin would in the web UI); it stops authenticating at once.
+func (s *Server) RevokeCloudAccessToken(token string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.st.cloudTokens[token] == nil {
+		return fmt.Errorf("%w: Cloud access token", ErrNotFound)
+	}
+	delete(s.st.cloudTokens, token)
+	return nil
+}

@@ -210,24 +210,7 @@ func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	}
 
 	// Events are checked against the configured product's catalogue.
-	if !plan.Events.IsUnknown() {
-		var events []string
-		resp.Diagnostics.Append(plan.Events.ElementsAs(ctx, &events, false)...)
-		valid := bitbucket.WebhookEvents(r.data.client.Product(), r.repositoryLevel)
-		var unknown []string
-		for _, e := range events {
-			if !slices.Contains(valid, e) {
-				unknown = append(unknown, fmt.Sprintf("%q", e))
-			}
-		}
-		if len(unknown) > 0 {
-			resp.Diagnostics.AddAttributeError(path.Root("events"), "Unknown webhook event",
-				fmt.Sprintf("%s %s not a %s %s webhook event. Valid events: %s.", strings.Join(unknown, ", "),
-					map[bool]string{true: "is", false: "are"}[len(unknown) == 1], productName(r.data.client.Product()),
-					map[bool]string{true: "repository", false: workspaceNoun(r.data.client)}[r.repositoryLevel],
-					strings.Join(valid, ", ")))
-		}
-	}
+	checkWebhookEvents(ctx, r.data.client, r.repositoryLevel, plan.Events, path.Root("events"), &resp.Diagnostics)
 
 	// secret_set says whether Bitbucket should hold a secret: planned from
 	// the configuration, refreshed from the server, so a secret removed out
@@ -239,6 +222,31 @@ func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("secret_set"), types.BoolUnknown())...)
 	} else {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("secret_set"), wantSecret)...)
+	}
+}
+
+// checkWebhookEvents adds an error at attribute for events that are not in
+// the product's catalogue of repository (or workspace/project) hook events.
+// Unknown or null sets are left for apply.
+func checkWebhookEvents(ctx context.Context, client bitbucket.Client, repositoryLevel bool, set types.Set, attribute path.Path, diags *diag.Diagnostics) {
+	if set.IsUnknown() || set.IsNull() {
+		return
+	}
+	var events []string
+	diags.Append(set.ElementsAs(ctx, &events, false)...)
+	valid := bitbucket.WebhookEvents(client.Product(), repositoryLevel)
+	var unknown []string
+	for _, e := range events {
+		if !slices.Contains(valid, e) {
+			unknown = append(unknown, fmt.Sprintf("%q", e))
+		}
+	}
+	if len(unknown) > 0 {
+		diags.AddAttributeError(attribute, "Unknown webhook event",
+			fmt.Sprintf("%s %s not a %s %s webhook event. Valid events: %s.", strings.Join(unknown, ", "),
+				map[bool]string{true: "is", false: "are"}[len(unknown) == 1], productName(client.Product()),
+				map[bool]string{true: "repository", false: workspaceNoun(client)}[repositoryLevel],
+				strings.Join(valid, ", ")))
 	}
 }
 
@@ -390,7 +398,12 @@ func configuredSecret(plan, config webhookModel) string {
 // with the same URL, name and events is the one just created; when there is
 // none, the create did not happen and is sent once more.
 func (r *webhookResource) adoptOrCreate(ctx context.Context, scope bitbucket.WebhookScope, in bitbucket.WebhookInput, cause error) (*bitbucket.Webhook, error) {
-	hooks, err := r.data.client.ListWebhooks(ctx, scope)
+	return adoptOrCreateWebhook(ctx, r.data.client, scope, in, cause)
+}
+
+// adoptOrCreateWebhook is adoptOrCreate for any caller with a client.
+func adoptOrCreateWebhook(ctx context.Context, client bitbucket.Client, scope bitbucket.WebhookScope, in bitbucket.WebhookInput, cause error) (*bitbucket.Webhook, error) {
+	hooks, err := client.ListWebhooks(ctx, scope)
 	if err != nil {
 		return nil, fmt.Errorf("%w (and listing the webhooks to find it failed: %w)", cause, err)
 	}
@@ -402,7 +415,7 @@ func (r *webhookResource) adoptOrCreate(ctx context.Context, scope bitbucket.Web
 	}
 	switch len(matches) {
 	case 0:
-		return r.data.client.CreateWebhook(ctx, scope, in)
+		return client.CreateWebhook(ctx, scope, in)
 	case 1:
 		tflog.Info(ctx, "Adopted the webhook whose create answer was lost", map[string]any{"id": matches[0].ID})
 		return &matches[0], nil

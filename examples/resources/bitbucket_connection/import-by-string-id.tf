@@ -1,0 +1,4 @@
+import {
+  to = bitbucket_connection.appcircle
+  id = "PRJ/api-service/appcircle"
+}

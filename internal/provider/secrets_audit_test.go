@@ -1,0 +1,182 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/emulator"
+)
+
+// secretsAuditRun collects everything a user, a CI log or a support bundle
+// would see: the output of every command and the TF_LOG=trace files.
+type secretsAuditRun struct {
+	h       *cliHarness
+	logDir  string
+	outputs []string
+	step    int
+}
+
+func (r *secretsAuditRun) run(t *testing.T, wantErr bool, args ...string) string {
+	t.Helper()
+	r.step++
+	logFile := filepath.Join(r.logDir, fmt.Sprintf("%02d-%s.log", r.step, args[0]))
+	out, err := r.h.terraform([]string{"TF_LOG=trace", "TF_LOG_PATH=" + logFile}, args...)
+	if (err != nil) != wantErr {
+		t.Fatalf("terraform %s: err = %v (want error: %v)\n%s", strings.Join(args, " "), err, wantErr, out)
+	}
+	r.outputs = append(r.outputs, out)
+	return out
+}
+
+// check fails the test for every secret found in any captured text, and
+// proves the capture is not empty: the logs hold the provider's own trace
+// lines (requests it sent), so a secret there would have been seen.
+func (r *secretsAuditRun) check(t *testing.T, secrets map[string]string) {
+	t.Helper()
+	texts := map[string]string{}
+	for i, out := range r.outputs {
+		texts[fmt.Sprintf("output of command %d", i+1)] = out
+	}
+	logs, _ := filepath.Glob(filepath.Join(r.logDir, "*.log"))
+	providerLines := 0
+	for _, f := range logs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts["log "+filepath.Base(f)] = string(b)
+		providerLines += strings.Count(string(b), "Sending Bitbucket API request")
+	}
+	if providerLines == 0 {
+		t.Fatalf("the TF_LOG=trace files hold no line of the provider's HTTP logging: the audit would prove nothing")
+	}
+	for where, text := range texts {
+		for what, secret := range secrets {
+			if secret != "" && strings.Contains(text, secret) {
+				t.Errorf("%s (%q) appears in the %s", what, secret, where)
+			}
+		}
+	}
+	t.Logf("audited %d outputs and %d log files (%d provider log lines) for %d secrets", len(r.outputs), len(logs), providerLines, len(secrets))
+}
+
+// TestSecretsAudit applies, refreshes, plans and destroys every resource
+// kind with TF_LOG=trace and fails if a configured credential, a webhook
+// secret or a token value shows up in any output, diagnostic or log.
+func TestSecretsAudit(t *testing.T) {
+	bothProducts(t, func(t *testing.T, product emulator.Product) {
+		srv := startEmulator(t, product)
+		ws := seededWorkspace(product)
+		env := map[string]string{"BITBUCKET_BASE_URL": srv.BaseURL(), "BITBUCKET_WORKSPACE": ws}
+		secrets := map[string]string{"webhook secret": "audit-webhook-secret-5c1e", "write-only webhook secret": "audit-write-only-secret-9a7d"}
+		if product == emulator.Cloud {
+			env["BITBUCKET_PRODUCT"], env["BITBUCKET_USERNAME"], env["BITBUCKET_TOKEN"] = "cloud", emulator.CloudOwnerEmail, emulator.CloudOwnerAPIToken
+			secrets["provider API token"] = emulator.CloudOwnerAPIToken
+		} else {
+			env["BITBUCKET_USERNAME"], env["BITBUCKET_TOKEN"] = emulator.DCAdminUser, emulator.DCAdminPassword
+			secrets["provider password"] = emulator.DCAdminPassword
+		}
+		// Through the environment: terraform's own trace log repeats its
+		// command line, which is not the provider's to protect.
+		env["TF_VAR_wo_secret"] = secrets["write-only webhook secret"]
+		h := newCLIHarness(t, env)
+		run := &secretsAuditRun{h: h, logDir: t.TempDir()}
+		h.writeConfig(secretsAuditConfig(product, secrets))
+
+		run.run(t, false, "apply", "-auto-approve", "-input=false")
+		// Token values exist only once the server made them.
+		for _, tok := range srv.AccessTokens() {
+			secrets["token "+tok.Name] = tok.Token
+		}
+		run.run(t, false, "plan", "-input=false")
+		run.run(t, false, "apply", "-refresh-only", "-auto-approve", "-input=false")
+		run.run(t, false, "show")
+		// A failing run: every resource's diagnostics with the server refusing.
+		srv.InjectFault(emulator.Fault{Kind: emulator.FaultStatus, Status: 403, Times: 1000})
+		run.run(t, true, "plan", "-input=false")
+		srv.ClearFaults()
+		run.run(t, false, "destroy", "-auto-approve", "-input=false")
+		// Wrong credentials: the diagnostic names the server, not the secret.
+		wrong := "audit-wrong-credential-77f0"
+		secrets["wrong credential"] = wrong
+		h.env = append(h.env, "BITBUCKET_TOKEN="+wrong)
+		out := run.run(t, true, "plan", "-input=false")
+		if !strings.Contains(out, "Bitbucket rejected the credentials") {
+			t.Errorf("the wrong-credentials run did not fail on the credentials:\n%s", out)
+		}
+		run.check(t, secrets)
+	})
+}
+
+// secretsAuditConfig holds every resource kind the product supports.
+func secretsAuditConfig(product emulator.Product, secrets map[string]string) string {
+	return fmt.Sprintf(`
+terraform {
+  required_providers {
+    bitbucket = { source = "bitbucket-iac/bitbucket" }
+  }
+}
+
+variable "wo_secret" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+resource "bitbucket_repository_webhook" "sensitive" {
+  repository = "api-service"
+  name       = "audit"
+  url        = "https://ci.example.com/audit"
+  events     = %[1]s
+  secret     = %[2]q
+}
+
+resource "bitbucket_workspace_webhook" "write_only" {
+  name              = "audit"
+  url               = "https://ci.example.com/audit"
+  events            = %[1]s
+  secret_wo         = var.wo_secret
+  secret_wo_version = 1
+}
+`, pushEvents(product), secrets["webhook secret"]) + secretsAuditProductConfig(product, secrets)
+}
+
+// secretsAuditProductConfig adds the resources that differ per product.
+func secretsAuditProductConfig(product emulator.Product, secrets map[string]string) string {
+	if product == emulator.Cloud {
+		// Cloud tokens are supplied, so the supplied credential is audited.
+		secrets["connection's supplied token"] = emulator.CloudAccessToken
+		return fmt.Sprintf(`
+resource "bitbucket_connection" "supplied" {
+  name       = "audit"
+  repository = "api-service"
+  token      = %q
+  webhook {
+    url               = "https://service.example.com/hook"
+    events            = %s
+    secret_wo         = var.wo_secret
+    secret_wo_version = 1
+  }
+}
+`, emulator.CloudAccessToken, pushEvents(product))
+	}
+	return fmt.Sprintf(`
+resource "bitbucket_connection" "managed" {
+  name       = "audit"
+  repository = "api-service"
+  managed_token {
+    level       = "repository"
+    permissions = ["REPO_READ"]
+  }
+  webhook {
+    url               = "https://service.example.com/hook"
+    events            = %s
+    secret_wo         = var.wo_secret
+    secret_wo_version = 1
+  }
+}
+`, pushEvents(product))
+}
