@@ -35,7 +35,9 @@ var builtProvider struct {
 func providerBinaryDir(tb testing.TB) string {
 	tb.Helper()
 	builtProvider.once.Do(func() {
-		dir, err := os.MkdirTemp("", "bitbucket-provider-bin")
+		// Shared by every test in the binary, so not tb.TempDir (which
+		// vanishes with the first test).
+		dir, err := os.MkdirTemp("", "bitbucket-provider-bin") //nolint:usetesting
 		if err != nil {
 			builtProvider.err = err
 			return
@@ -45,7 +47,7 @@ func providerBinaryDir(tb testing.TB) string {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-bitbucket"), ".")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
-			builtProvider.err = fmt.Errorf("go build: %v\n%s", err, out)
+			builtProvider.err = fmt.Errorf("go build: %w\n%s", err, out)
 			return
 		}
 		builtProvider.dir = dir

@@ -38,8 +38,6 @@ const (
 	phaseDelete matrixPhase = "delete"
 )
 
-var matrixPhases = []matrixPhase{phaseCreate, phaseRead, phaseUpdate, phaseImport, phaseDelete}
-
 // matrixFault is one column of the matrix.
 type matrixFault struct {
 	name  string
@@ -295,7 +293,9 @@ func runMatrixCase(t *testing.T, subject matrixSubject, fault matrixFault, repor
 		}
 		return ""
 	}
-	row := func(phase matrixPhase) string { return subject.name + "/" + string(subject.product) + "/" + string(phase) }
+	row := func(phase matrixPhase) string {
+		return subject.name + "/" + string(subject.product) + "/" + string(phase)
+	}
 	steps := []struct {
 		phase         matrixPhase
 		method, route string
