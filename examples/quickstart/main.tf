@@ -34,6 +34,12 @@ data "bitbucket_repository" "api" {
   repository = "api-service"
 }
 
+# Every repository of the workspace, sorted by slug: one request per 100
+# (Cloud) or 1,000 (Data Center) repositories.
+data "bitbucket_repositories" "all" {
+  workspace = var.workspace
+}
+
 # The CI service's webhook on that repository.
 resource "bitbucket_repository_webhook" "ci" {
   workspace         = var.workspace
@@ -59,4 +65,8 @@ output "repository" {
     clone_ssh      = data.bitbucket_repository.api.clone_ssh
     web_url        = data.bitbucket_repository.api.web_url
   }
+}
+
+output "repositories" {
+  value = [for r in data.bitbucket_repositories.all.repositories : r.repository]
 }

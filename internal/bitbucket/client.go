@@ -77,6 +77,10 @@ type WorkspaceFilter struct {
 	AdminOnly bool
 	// Name is a Data Center project name filter (server side, contains).
 	Name string
+	// MinPermission is a Data Center minimum project permission
+	// (PROJECT_READ, PROJECT_WRITE or PROJECT_ADMIN) sent as permission=;
+	// AdminOnly wins over it. Cloud has no such filter and ignores it.
+	MinPermission string
 }
 
 // Repository is a repository on either product.

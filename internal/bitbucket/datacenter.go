@@ -93,6 +93,9 @@ func (d *dataCenterClient) ListWorkspaces(ctx context.Context, filter WorkspaceF
 	if filter.Name != "" {
 		q.Set("name", filter.Name)
 	}
+	if filter.MinPermission != "" {
+		q.Set("permission", filter.MinPermission)
+	}
 	if filter.AdminOnly {
 		q.Set("permission", "PROJECT_ADMIN")
 	}
@@ -214,6 +217,11 @@ func (d *dataCenterClient) ListRepositories(ctx context.Context, workspace strin
 	if filter.Name != "" {
 		q := url.Values{"name": {filter.Name}, "projectkey": {workspace}}
 		items, err = listDC[dcRepository](ctx, d.h, dcAPI+"repos", q)
+		if err == nil && len(items) == 0 {
+			// The global search answers an unknown project with an empty
+			// list; reading the project tells "no match" from "no project".
+			_, err = d.GetWorkspace(ctx, workspace)
+		}
 	} else {
 		items, err = listDC[dcRepository](ctx, d.h, dcAPI+"projects/"+seg(workspace)+"/repos", nil)
 	}

@@ -1,0 +1,180 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
+)
+
+var _ datasource.DataSourceWithConfigure = &WorkspacesDataSource{}
+
+// NewWorkspacesDataSource returns the bitbucket_workspaces data source.
+func NewWorkspacesDataSource() datasource.DataSource { return &WorkspacesDataSource{} }
+
+// WorkspacesDataSource lists the workspaces (Cloud) or projects (Data
+// Center) the credentials can see.
+type WorkspacesDataSource struct {
+	data *providerData
+}
+
+type workspacesModel struct {
+	NameRegex     types.String     `tfsdk:"name_regex"`
+	MinPermission types.String     `tfsdk:"min_permission"`
+	Workspaces    []workspaceModel `tfsdk:"workspaces"`
+}
+
+// Values of min_permission, weakest first.
+const (
+	minPermissionRead  = "read"
+	minPermissionWrite = "write"
+	minPermissionAdmin = "admin"
+)
+
+// dcProjectPermission maps min_permission to Data Center's permission=.
+var dcProjectPermission = map[string]string{
+	minPermissionRead:  "PROJECT_READ",
+	minPermissionWrite: "PROJECT_WRITE",
+	minPermissionAdmin: "PROJECT_ADMIN",
+}
+
+func (d *WorkspacesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_workspaces"
+}
+
+func (d *WorkspacesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	item := workspaceComputedAttributes()
+	item["workspace"] = schema.StringAttribute{Computed: true,
+		MarkdownDescription: "Cloud: the workspace slug. Data Center: the project key."}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Lists every Bitbucket Cloud workspace the credentials belong to (`/2.0/user/workspaces`), " +
+			"or every Bitbucket Data Center project they can see, sorted by slug (project key). Every page is " +
+			"read. On Cloud the list answer carries only slugs, so the provider reads each workspace once more " +
+			"for its name and privacy (four at a time). No match is an empty list, not an error.",
+		Attributes: map[string]schema.Attribute{
+			"name_regex": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "Keep only workspaces whose `name` (display name) matches this regular expression " +
+					"([RE2 syntax](https://github.com/google/re2/wiki/Syntax); unanchored, so add `^`/`$` for a whole-name " +
+					"match). Applied by the provider after reading the list.",
+				Validators: []validator.String{regexValidator{}},
+			},
+			"min_permission": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "Keep only workspaces where the credentials hold at least this permission, filtered " +
+					"by the server: one of `read`, `write`, `admin`. Data Center: `PROJECT_READ`, `PROJECT_WRITE`, " +
+					"`PROJECT_ADMIN` (unset lists every project the credentials can view). Cloud can filter only by " +
+					"administrator: `admin` lists the workspaces the credentials administer (`administrator=true`), " +
+					"`read` is the same as unset (membership lets you read), and `write` is an error.",
+				Validators: []validator.String{stringvalidator.OneOf(minPermissionRead, minPermissionWrite, minPermissionAdmin)},
+			},
+			"workspaces": schema.ListNestedAttribute{Computed: true,
+				MarkdownDescription: "The workspaces, sorted by `workspace` (slug or project key).",
+				NestedObject:        schema.NestedAttributeObject{Attributes: item},
+			},
+		},
+	}
+}
+
+func (d *WorkspacesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *WorkspacesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var config workspacesModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() || d.data == nil {
+		return
+	}
+	client := d.data.client
+	nameRegex := compileNameRegex(config.NameRegex, &resp.Diagnostics)
+	filter := workspaceFilterFrom(client.Product(), config.MinPermission.ValueString(), &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	list, err := client.ListWorkspaces(ctx, filter)
+	if err != nil {
+		clientErrorDiagnostic(&resp.Diagnostics, client, "list "+workspaceNoun(client)+"s", err)
+		return
+	}
+	items := make([]workspaceModel, 0, len(list))
+	for i := range list {
+		if nameRegex == nil || nameRegex.MatchString(list[i].Name) {
+			items = append(items, workspaceModelFrom(&list[i]))
+		}
+	}
+	// The order is the contract (no reordering diffs), whatever the client does.
+	slices.SortStableFunc(items, func(a, b workspaceModel) int {
+		return strings.Compare(a.Workspace.ValueString(), b.Workspace.ValueString())
+	})
+	config.Workspaces = items
+	resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
+}
+
+// workspaceFilterFrom turns min_permission into the filter the product's
+// server understands.
+func workspaceFilterFrom(product bitbucket.Product, minPermission string, diags *diag.Diagnostics) bitbucket.WorkspaceFilter {
+	var filter bitbucket.WorkspaceFilter
+	switch {
+	case minPermission == "":
+	case minPermission == minPermissionAdmin:
+		filter.AdminOnly = true
+	case product == bitbucket.ProductCloud && minPermission == minPermissionRead:
+		// Every workspace in /user/workspaces can be read by its member.
+	case product == bitbucket.ProductCloud:
+		diags.AddAttributeError(path.Root("min_permission"), "Filter not supported by Bitbucket Cloud",
+			fmt.Sprintf("Bitbucket Cloud can filter workspaces only by administrator, so min_permission = %q cannot be "+
+				"applied. Use \"admin\" for the workspaces the credentials administer, or leave min_permission unset.",
+				minPermission))
+	default:
+		filter.MinPermission = dcProjectPermission[minPermission]
+	}
+	return filter
+}
+
+// compileNameRegex compiles a name_regex (already validated); nil when unset.
+func compileNameRegex(v types.String, diags *diag.Diagnostics) *regexp.Regexp {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	re, err := regexp.Compile(v.ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root("name_regex"), "Invalid regular expression", regexHelp(err))
+		return nil
+	}
+	return re
+}
+
+func regexHelp(err error) string {
+	return fmt.Sprintf("name_regex is not a valid regular expression (RE2 syntax, https://github.com/google/re2/wiki/Syntax): %s. "+
+		"Fix the expression; to match text literally, escape special characters with a backslash.", err)
+}
+
+// regexValidator checks at plan time that a string compiles as a Go (RE2)
+// regular expression.
+type regexValidator struct{}
+
+func (regexValidator) Description(context.Context) string {
+	return "value must be a valid RE2 regular expression"
+}
+
+func (v regexValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (regexValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := regexp.Compile(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid regular expression", regexHelp(err))
+	}
+}
