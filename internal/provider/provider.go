@@ -246,6 +246,7 @@ func (p *BitbucketProvider) Configure(ctx context.Context, req provider.Configur
 	data := &providerData{client: client, defaultWorkspace: settings.workspace}
 	resp.DataSourceData = data
 	resp.ResourceData = data
+	resp.EphemeralResourceData = data
 }
 
 func (p *BitbucketProvider) Resources(context.Context) []func() resource.Resource {

@@ -6,7 +6,13 @@ import (
 )
 
 // accessTokenResources are the Data Center HTTP access token resources.
-var accessTokenResources = []func() resource.Resource{}
+var accessTokenResources = []func() resource.Resource{
+	NewProjectAccessTokenResource,
+	NewRepositoryAccessTokenResource,
+	NewUserAccessTokenResource,
+}
 
 // accessTokenEphemeralResources are the short-lived tokens of one run.
-var accessTokenEphemeralResources = []func() ephemeral.EphemeralResource{}
+var accessTokenEphemeralResources = []func() ephemeral.EphemeralResource{
+	NewAccessTokenEphemeralResource,
+}

@@ -1,0 +1,235 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
+)
+
+var (
+	_ ephemeral.EphemeralResourceWithConfigure      = &accessTokenEphemeralResource{}
+	_ ephemeral.EphemeralResourceWithClose          = &accessTokenEphemeralResource{}
+	_ ephemeral.EphemeralResourceWithValidateConfig = &accessTokenEphemeralResource{}
+)
+
+// Settings of the ephemeral token.
+const (
+	ephemeralTokenExpiryDays  = 1
+	ephemeralTokenDefaultName = "terraform-ephemeral"
+	// privateEphemeralToken is the private-data key Open leaves for Close.
+	privateEphemeralToken = "token"
+)
+
+// NewAccessTokenEphemeralResource returns the bitbucket_access_token
+// ephemeral resource: a Data Center project or repository token that lives
+// for one Terraform operation and is revoked when Terraform closes it.
+func NewAccessTokenEphemeralResource() ephemeral.EphemeralResource {
+	return &accessTokenEphemeralResource{}
+}
+
+type accessTokenEphemeralResource struct {
+	data *providerData
+}
+
+type accessTokenEphemeralModel struct {
+	Workspace   types.String `tfsdk:"workspace"`
+	Repository  types.String `tfsdk:"repository"`
+	Name        types.String `tfsdk:"name"`
+	Permissions types.Set    `tfsdk:"permissions"`
+	ID          types.String `tfsdk:"id"`
+	Token       types.String `tfsdk:"token"`
+	ExpiresAt   types.String `tfsdk:"expires_at"`
+}
+
+// ephemeralTokenRef is what Close needs to revoke the token (never the value).
+type ephemeralTokenRef struct {
+	Level      bitbucket.TokenLevel `json:"level"`
+	Workspace  string               `json:"workspace"`
+	Repository string               `json:"repository,omitempty"`
+	ID         string               `json:"id"`
+}
+
+func (e *accessTokenEphemeralResource) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_access_token"
+}
+
+func (e *accessTokenEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: fmt.Sprintf("A short-lived Bitbucket Data Center HTTP access token for use within one "+
+			"Terraform run (Terraform 1.10+), for example to configure another provider or as a write-only argument "+
+			"such as `bitbucket_repository_webhook.secret_wo`. A repository token when `repository` is set, otherwise a "+
+			"project token. It expires after %d day and is revoked when Terraform closes the ephemeral resource at the "+
+			"end of the operation; its value never reaches the plan or state. Terraform opens ephemeral resources in "+
+			"every operation that needs them, so a plan and the apply that follows each get their own token. Like the "+
+			"token resources it needs Data Center and a provider that authenticates with `username` + a password; on "+
+			"Bitbucket Cloud, which has no API for access tokens, it fails and says what to do instead.",
+			ephemeralTokenExpiryDays),
+		Attributes: map[string]schema.Attribute{
+			"workspace": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: "The Data Center project key. Defaults to the provider's `workspace`.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"repository": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Repository slug: set it for a repository token (REPO_* permissions only); leave it unset for a project token.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"name": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: "Name of the token, shown in Bitbucket while it exists. Defaults to `" + ephemeralTokenDefaultName + "`.",
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, 255)},
+			},
+			"permissions": schema.SetAttribute{
+				Required:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "Permissions of the token: `REPO_READ`, `REPO_WRITE`, `REPO_ADMIN`, and for a project " +
+					"token also `PROJECT_READ`, `PROJECT_WRITE`, `PROJECT_ADMIN`. Checked before anything is created.",
+				Validators: []validator.Set{setvalidator.SizeAtLeast(1)},
+			},
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The token's id.",
+			},
+			"token": schema.StringAttribute{
+				Computed:            true,
+				Sensitive:           true,
+				MarkdownDescription: "The token value (sensitive; ephemeral: never stored).",
+			},
+			"expires_at": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "When the token expires (RFC 3339, UTC), unless it is revoked first.",
+			},
+		},
+	}
+}
+
+func (e *accessTokenEphemeralResource) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
+	e.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func ephemeralTokenLevel(repository types.String) bitbucket.TokenLevel {
+	if repository.IsNull() {
+		return bitbucket.TokenLevelProject
+	}
+	return bitbucket.TokenLevelRepository
+}
+
+func (e *accessTokenEphemeralResource) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
+	var m accessTokenEphemeralModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || m.Repository.IsUnknown() || m.Permissions.IsUnknown() || m.Permissions.IsNull() {
+		return
+	}
+	checkTokenPermissions(ephemeralTokenLevel(m.Repository), knownStrings(ctx, m.Permissions, &resp.Diagnostics),
+		path.Root("permissions"), &resp.Diagnostics)
+}
+
+// knownStrings are the known elements of a set of strings.
+func knownStrings(ctx context.Context, set types.Set, diags *diag.Diagnostics) []string {
+	var elems []types.String
+	diags.Append(set.ElementsAs(ctx, &elems, false)...)
+	var out []string
+	for _, v := range elems {
+		if !v.IsNull() && !v.IsUnknown() {
+			out = append(out, v.ValueString())
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (e *accessTokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
+	var m accessTokenEphemeralModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if e.data == nil {
+		resp.Diagnostics.AddError("Provider not configured",
+			"The bitbucket provider was not configured before bitbucket_access_token was opened. Please report this issue to the provider developers.")
+		return
+	}
+	client := e.data.client
+	if client.Product() == bitbucket.ProductCloud {
+		resp.Diagnostics.AddError(cloudTokensSummary, cloudTokensDetail)
+		return
+	}
+	workspace := e.data.workspaceOf(m.Workspace, &resp.Diagnostics)
+	level := ephemeralTokenLevel(m.Repository)
+	perms := knownStrings(ctx, m.Permissions, &resp.Diagnostics)
+	checkTokenPermissions(level, perms, path.Root("permissions"), &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := ephemeralTokenDefaultName
+	if !m.Name.IsNull() {
+		name = m.Name.ValueString()
+	}
+	scope := bitbucket.TokenScope{Level: level, Workspace: workspace, Repository: m.Repository.ValueString()}
+	token, err := createAccessToken(ctx, client, scope, bitbucket.AccessTokenInput{
+		Name: name, Permissions: perms, ExpiryDays: ephemeralTokenExpiryDays,
+	})
+	if err != nil {
+		accessTokenError(&resp.Diagnostics, client, "create", scope, "", err)
+		return
+	}
+	ref, err := json.Marshal(ephemeralTokenRef{Level: level, Workspace: workspace, Repository: scope.Repository, ID: token.ID})
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot record the ephemeral token", err.Error())
+		return
+	}
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateEphemeralToken, ref)...)
+
+	m.Workspace = types.StringValue(workspace)
+	m.Name = types.StringValue(name)
+	m.ID = types.StringValue(token.ID)
+	m.Token = types.StringValue(token.Token)
+	m.ExpiresAt = rfc3339(token.ExpiresAt)
+	resp.Diagnostics.Append(resp.Result.Set(ctx, m)...)
+	tflog.Debug(ctx, "Opened ephemeral access token", map[string]any{"id": token.ID, "scope": describeToken(scope, "")})
+}
+
+func (e *accessTokenEphemeralResource) Close(ctx context.Context, req ephemeral.CloseRequest, resp *ephemeral.CloseResponse) {
+	raw, diags := req.Private.GetKey(ctx, privateEphemeralToken)
+	resp.Diagnostics.Append(diags...)
+	if len(raw) == 0 || resp.Diagnostics.HasError() {
+		return
+	}
+	var ref ephemeralTokenRef
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		resp.Diagnostics.AddError("Cannot revoke the ephemeral token",
+			fmt.Sprintf("The record of the token opened in this run is unreadable (%s); revoke tokens named as configured in "+
+				"Bitbucket (they expire after %d day anyway).", err, ephemeralTokenExpiryDays))
+		return
+	}
+	if e.data == nil {
+		resp.Diagnostics.AddError("Provider not configured",
+			fmt.Sprintf("The bitbucket provider was not configured when Terraform closed bitbucket_access_token, so token %s "+
+				"was not revoked; it expires after %d day. Please report this issue to the provider developers.", ref.ID, ephemeralTokenExpiryDays))
+		return
+	}
+	scope := bitbucket.TokenScope{Level: ref.Level, Workspace: ref.Workspace, Repository: ref.Repository}
+	err := e.data.client.DeleteAccessToken(ctx, scope, ref.ID)
+	if err != nil && !errors.Is(err, bitbucket.ErrNotFound) {
+		accessTokenError(&resp.Diagnostics, e.data.client, "revoke", scope, ref.ID, err)
+		return
+	}
+	tflog.Debug(ctx, "Revoked ephemeral access token", map[string]any{"id": ref.ID})
+}
