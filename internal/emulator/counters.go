@@ -55,6 +55,7 @@ func (s *Server) ResetCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counts = map[string]int{}
+	s.throttled = 0
 	s.requests = nil
 	s.requestNext = 0
 }
@@ -67,4 +68,12 @@ func (s *Server) Requests() []RecordedRequest {
 	out = append(out, s.requests[s.requestNext:]...)
 	out = append(out, s.requests[:s.requestNext]...)
 	return out
+}
+
+// ThrottledCount is how many requests SetRateLimit's limiter answered with
+// 429 since the last ResetCounts.
+func (s *Server) ThrottledCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.throttled
 }

@@ -119,6 +119,7 @@ func (s *Server) rateLimited() (bool, time.Duration) {
 		if wait < time.Second {
 			wait = time.Second
 		}
+		s.throttled++
 		return true, wait
 	}
 	s.rateHits = append(s.rateHits, now)

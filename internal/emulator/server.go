@@ -68,6 +68,7 @@ type Server struct {
 	counts      map[string]int
 	requests    []RecordedRequest
 	requestNext int
+	throttled   int
 
 	url     string
 	httpSrv *http.Server

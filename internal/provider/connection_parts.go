@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -278,10 +279,19 @@ func (r *connectionResource) readImported(ctx context.Context, m *connectionMode
 	}
 	scopes = append(scopes, bitbucket.TokenScope{Level: bitbucket.TokenLevelProject, Workspace: m.Workspace.ValueString()},
 		bitbucket.TokenScope{Level: bitbucket.TokenLevelUser})
+	var refused error
+	defer func() {
+		// A token that could not be looked for may exist: importing without
+		// it would leave it untracked and the next apply would make a second.
+		if refused != nil && m.TokenID.IsNull() && !diags.HasError() {
+			clientErrorDiagnostic(diags, client, "look for the token of "+describeConnection(*m), refused)
+		}
+	}()
 	for _, scope := range scopes {
 		tokens, err := client.ListAccessTokens(ctx, scope)
 		if errors.Is(err, bitbucket.ErrForbidden) || errors.Is(err, bitbucket.ErrUnauthorized) {
-			continue // not this provider user's to see
+			refused = cmp.Or(refused, err) // not this provider user's to see; maybe the next level
+			continue
 		}
 		if err != nil {
 			clientErrorDiagnostic(diags, client, fmt.Sprintf("list the %s tokens for %s", scope.Level, describeConnection(*m)), err)

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"os"
@@ -92,6 +93,8 @@ type matrixSubject struct {
 	// the object's own path; createMethod/updateMethod their methods.
 	create, item               string
 	createMethod, updateMethod string
+	// importRoute is what import reads (default: item).
+	importRoute string
 	// objects lists the ids of this subject's objects on the server.
 	objects func(srv *emulator.Server) []string
 	// objectName is how diagnostics name the object.
@@ -190,7 +193,7 @@ func (r *matrixReport) String() string {
 	}
 	sort.Strings(rows)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-38s", "fault matrix (ok = passed)")
+	fmt.Fprintf(&b, "%-42s", "fault matrix (ok = passed)")
 	for _, f := range matrixFaults {
 		fmt.Fprintf(&b, " %-6s", strings.TrimSuffix(f.name, "+Retry-After")+map[bool]string{true: "+RA", false: ""}[strings.HasSuffix(f.name, "+Retry-After")])
 	}
@@ -198,7 +201,7 @@ func (r *matrixReport) String() string {
 	passed, total := 0, 0
 	var failures []string
 	for _, row := range rows {
-		fmt.Fprintf(&b, "%-38s", row)
+		fmt.Fprintf(&b, "%-42s", row)
 		for _, f := range matrixFaults {
 			failure, ran := r.cells[row][f.name]
 			mark := "-"
@@ -247,9 +250,126 @@ func TestFaultMatrix(t *testing.T) {
 	}
 }
 
+// accessTokenMatrixSubjects are the three Data Center token levels.
+func accessTokenMatrixSubjects() []matrixSubject {
+	const tokens = "/rest/access-tokens/1.0"
+	tokenIDs := func(level string) func(*emulator.Server) []string {
+		return func(srv *emulator.Server) []string {
+			var ids []string
+			for _, tok := range srv.AccessTokens() {
+				if tok.Level == level && strings.HasPrefix(tok.Name, "matrix") {
+					ids = append(ids, tok.ID)
+				}
+			}
+			return ids
+		}
+	}
+	config := func(extra map[string]any, permission string) func(bool) map[string]any {
+		return func(updated bool) map[string]any {
+			c := map[string]any{"name": "matrix", "permissions": []string{permission}}
+			if updated {
+				c["name"] = "matrix-renamed" // names change in place
+			}
+			for k, v := range extra {
+				c[k] = v
+			}
+			return c
+		}
+	}
+	return []matrixSubject{
+		{
+			name: "project_access_token", product: emulator.DataCenter, typeName: "bitbucket_project_access_token",
+			config: config(map[string]any{"workspace": "PRJ"}, "PROJECT_READ"),
+			create: tokens + "/projects/{projectKey}", item: tokens + "/projects/{projectKey}/{tokenId}",
+			createMethod: "PUT", updateMethod: "POST", objects: tokenIDs("project"), objectName: "access token",
+			importID: func(id string) string { return "PRJ/" + id },
+		},
+		{
+			name: "repository_access_token", product: emulator.DataCenter, typeName: "bitbucket_repository_access_token",
+			config: config(map[string]any{"workspace": "PRJ", "repository": "api-service"}, "REPO_READ"),
+			create: tokens + "/projects/{projectKey}/repos/{repositorySlug}", item: tokens + "/projects/{projectKey}/repos/{repositorySlug}/{tokenId}",
+			createMethod: "PUT", updateMethod: "POST", objects: tokenIDs("repository"), objectName: "access token",
+			importID: func(id string) string { return "PRJ/api-service/" + id },
+		},
+		{
+			name: "user_access_token", product: emulator.DataCenter, typeName: "bitbucket_user_access_token",
+			config: config(nil, "REPO_READ"),
+			create: tokens + "/users/{userSlug}", item: tokens + "/users/{userSlug}/{tokenId}",
+			createMethod: "PUT", updateMethod: "POST", objects: tokenIDs("user"), objectName: "access token",
+			importID: func(id string) string { return emulator.DCAdminUser + "/" + id },
+		},
+	}
+}
+
+// connectionMatrixSubjects: on Data Center a managed repository token plus
+// a webhook (faults on the token's requests, the connection's own); on
+// Cloud a supplied token plus a webhook (faults on the webhook's requests).
+// A connection's id is workspace/repository/name; objects reports one such
+// id per webhook named after a matrix connection, and on Data Center an
+// extra marker when the number of matrix tokens differs from the hooks.
+func connectionMatrixSubjects() []matrixSubject {
+	connectionIDs := func(product emulator.Product) func(*emulator.Server) []string {
+		return func(srv *emulator.Server) []string {
+			var ids []string
+			for _, h := range srv.Webhooks() {
+				if strings.HasPrefix(h.Name, "matrix") {
+					ids = append(ids, h.Workspace+"/"+h.Repository+"/"+h.Name)
+				}
+			}
+			if product == emulator.DataCenter {
+				tokens := 0
+				for _, tok := range srv.AccessTokens() {
+					if strings.HasPrefix(tok.Name, "matrix") {
+						tokens++
+					}
+				}
+				if tokens != len(ids) {
+					ids = append(ids, fmt.Sprintf("(%d matrix tokens for %d webhooks)", tokens, len(ids)))
+				}
+			}
+			return ids
+		}
+	}
+	config := func(product emulator.Product) func(bool) map[string]any {
+		return func(updated bool) map[string]any {
+			c := map[string]any{
+				"name": "matrix", "workspace": seededWorkspace(product), "repository": "api-service",
+				"webhook": map[string]any{"url": "https://service.example.com/hook",
+					"events": []string{strings.Trim(pushEvents(product), `["]`)}},
+			}
+			if updated {
+				c["name"] = "matrix-renamed" // renames the token and the webhook in place
+			}
+			if product == emulator.DataCenter {
+				c["managed_token"] = map[string]any{"level": "repository", "permissions": []string{"REPO_READ"}}
+			} else {
+				c["token"] = emulator.CloudAccessToken
+			}
+			return c
+		}
+	}
+	const tokens = "/rest/access-tokens/1.0/projects/{projectKey}/repos/{repositorySlug}"
+	const cloudHooks = "/2.0/repositories/{workspace}/{repo_slug}/hooks"
+	return []matrixSubject{
+		{
+			name: "connection", product: emulator.DataCenter, typeName: "bitbucket_connection",
+			config: config(emulator.DataCenter), create: tokens, item: tokens + "/{tokenId}", importRoute: tokens, // found by name
+			createMethod: "PUT", updateMethod: "POST", objects: connectionIDs(emulator.DataCenter), objectName: "connection",
+			importID: func(id string) string { return id },
+		},
+		{
+			name: "connection", product: emulator.Cloud, typeName: "bitbucket_connection",
+			config: config(emulator.Cloud), create: cloudHooks, item: cloudHooks + "/{uid}", importRoute: cloudHooks, // found by name
+			createMethod: "POST", updateMethod: "PUT", objects: connectionIDs(emulator.Cloud), objectName: "connection",
+			importID: func(id string) string { return id },
+		},
+	}
+}
+
 // allMatrixSubjects is every resource the matrix covers.
 func allMatrixSubjects() []matrixSubject {
-	return webhookMatrixSubjects()
+	subjects := append(webhookMatrixSubjects(), accessTokenMatrixSubjects()...)
+	return append(subjects, connectionMatrixSubjects()...)
 }
 
 // runMatrixCase walks one subject through the five phases with one fault:
@@ -269,6 +389,11 @@ func runMatrixCase(t *testing.T, subject matrixSubject, fault matrixFault, repor
 	// check compares what the faulted step did with what was expected.
 	check := func(phase matrixPhase, err error) string {
 		want := expectedMatrixError(phase, fault, subject.objectName)
+		if phase == phaseImport && subject.importRoute != "" && fault.name == "404" {
+			// Import by name reads a list: a 404 there means the parent
+			// (repository or project) is gone, which no retry changes.
+			want = errorText(subject.objectName)
+		}
 		switch {
 		case want == nil && err != nil:
 			return "unexpected error: " + err.Error()
@@ -306,7 +431,7 @@ func runMatrixCase(t *testing.T, subject matrixSubject, fault matrixFault, repor
 		{phaseCreate, subject.createMethod, subject.create, func() error { return h.apply(base) }, base, 1},
 		{phaseRead, "GET", subject.item, h.refresh, base, 1},
 		{phaseUpdate, subject.updateMethod, subject.item, func() error { return h.apply(updated) }, updated, 1},
-		{phaseImport, "GET", subject.item, func() error {
+		{phaseImport, "GET", cmp.Or(subject.importRoute, subject.item), func() error {
 			_, id := h.inState()
 			_, err := h.importState(subject.importID(id))
 			return err

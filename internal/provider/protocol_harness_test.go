@@ -136,9 +136,13 @@ func (h *protocolHarness) apply(config map[string]any) error {
 	if err != nil {
 		return err
 	}
-	// Terraform keeps whatever state the provider returns, error or not.
+	// Terraform keeps the state the provider returns, error or not; when an
+	// update fails without one, it keeps the prior state.
 	newState := h.value(resp.NewState)
-	h.state, h.private = newState, resp.Private
+	keepPrior := newState.IsNull() && hasErrors(resp.Diagnostics) && !h.state.IsNull()
+	if !keepPrior {
+		h.state, h.private = newState, resp.Private
+	}
 	if hasErrors(resp.Diagnostics) {
 		return errors.New(diagnosticsText(resp.Diagnostics))
 	}
@@ -226,6 +230,11 @@ func proposedNewState(schema *tfprotov6.Schema, prior, config tftypes.Value) tft
 		}
 		out[a.Name] = v
 	}
+	// Nested blocks are proposed as configured (the harness's resources
+	// keep no computed values inside blocks).
+	for _, block := range schema.Block.BlockTypes {
+		out[block.TypeName] = configAttrs[block.TypeName]
+	}
 	return tftypes.NewValue(config.Type(), out)
 }
 
@@ -250,41 +259,69 @@ func inconsistentResult(planned, applied tftypes.Value) error {
 }
 
 // objectValue builds a value of the schema's object type from Go values
-// (string, bool, int, []string); absent attributes are null.
+// (string, bool, int, []string, map[string]any for an object and
+// []map[string]any for a list or set of objects); absent attributes are null.
 func objectValue(schema *tfprotov6.Schema, values map[string]any) (tftypes.Value, error) {
-	objType, _ := schema.ValueType().(tftypes.Object)
-	attrs := map[string]tftypes.Value{}
-	for name, typ := range objType.AttributeTypes {
-		raw, ok := values[name]
+	return goValue(schema.ValueType(), values)
+}
+
+func goValue(typ tftypes.Type, raw any) (tftypes.Value, error) {
+	switch v := raw.(type) {
+	case nil:
+		return tftypes.NewValue(typ, nil), nil
+	case string, bool:
+		return tftypes.NewValue(typ, v), nil
+	case int:
+		return tftypes.NewValue(typ, big.NewFloat(float64(v))), nil
+	case map[string]any:
+		obj, ok := typ.(tftypes.Object)
 		if !ok {
-			attrs[name] = tftypes.NewValue(typ, nil)
-			continue
+			return tftypes.Value{}, fmt.Errorf("%s is not an object", typ)
 		}
-		switch v := raw.(type) {
-		case string, bool:
-			attrs[name] = tftypes.NewValue(typ, v)
-		case int:
-			attrs[name] = tftypes.NewValue(typ, big.NewFloat(float64(v)))
-		case []string:
-			var elem tftypes.Type
-			switch c := typ.(type) {
-			case tftypes.Set:
-				elem = c.ElementType
-			case tftypes.List:
-				elem = c.ElementType
-			default:
-				return tftypes.Value{}, fmt.Errorf("%s is not a collection", name)
+		attrs := map[string]tftypes.Value{}
+		for name, attrType := range obj.AttributeTypes {
+			value, err := goValue(attrType, v[name])
+			if err != nil {
+				return tftypes.Value{}, fmt.Errorf("%s: %w", name, err)
 			}
-			items := make([]tftypes.Value, 0, len(v))
-			for _, s := range v {
-				items = append(items, tftypes.NewValue(elem, s))
-			}
-			attrs[name] = tftypes.NewValue(typ, items)
-		default:
-			return tftypes.Value{}, fmt.Errorf("%s: unsupported Go value %T", name, raw)
+			attrs[name] = value
 		}
+		return tftypes.NewValue(obj, attrs), nil
+	case []string:
+		items := make([]any, len(v))
+		for i := range v {
+			items[i] = v[i]
+		}
+		return collectionValue(typ, items)
+	case []map[string]any:
+		items := make([]any, len(v))
+		for i := range v {
+			items[i] = v[i]
+		}
+		return collectionValue(typ, items)
 	}
-	return tftypes.NewValue(objType, attrs), nil
+	return tftypes.Value{}, fmt.Errorf("unsupported Go value %T", raw)
+}
+
+func collectionValue(typ tftypes.Type, items []any) (tftypes.Value, error) {
+	var elem tftypes.Type
+	switch c := typ.(type) {
+	case tftypes.Set:
+		elem = c.ElementType
+	case tftypes.List:
+		elem = c.ElementType
+	default:
+		return tftypes.Value{}, fmt.Errorf("%s is not a collection", typ)
+	}
+	values := make([]tftypes.Value, 0, len(items))
+	for _, item := range items {
+		v, err := goValue(elem, item)
+		if err != nil {
+			return tftypes.Value{}, err
+		}
+		values = append(values, v)
+	}
+	return tftypes.NewValue(typ, values), nil
 }
 
 func dynamic(t testing.TB, schema *tfprotov6.Schema, v tftypes.Value) *tfprotov6.DynamicValue {

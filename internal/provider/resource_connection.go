@@ -735,7 +735,9 @@ func (r *connectionResource) Update(ctx context.Context, req resource.UpdateRequ
 			in := bitbucket.AccessTokenInput{Name: plan.Name.ValueString(), Permissions: sortedCopy(stringsOf(ctx, mt.Permissions, &resp.Diagnostics))}
 			_, err := client.UpdateAccessToken(ctx, tokenScopeOf(ctx, plan, &resp.Diagnostics), plan.TokenID.ValueString(), in)
 			if err != nil {
-				next.ManagedToken = state.ManagedToken
+				// Nothing was renamed: state keeps the old name, so the next
+				// plan sends the rename again.
+				next.ManagedToken, next.Name, next.ID = state.ManagedToken, state.Name, state.ID
 				msg := "update the token of " + describeConnection(plan)
 				if errors.Is(err, bitbucket.ErrNotFound) {
 					err = fmt.Errorf("%w (the token was revoked during this apply: run terraform apply again to create a new one)", err)
@@ -766,7 +768,9 @@ func (r *connectionResource) Update(ctx context.Context, req resource.UpdateRequ
 		}
 	case !plan.Webhook.Equal(state.Webhook) || !plan.Name.Equal(state.Name):
 		if !r.updateHook(ctx, &next, state, config, resp.Private, &resp.Diagnostics) {
-			next.Webhook = state.Webhook
+			// The hook keeps its old name and settings; so does state, and
+			// the next plan renames (idempotently) and updates again.
+			next.Webhook, next.Name, next.ID = state.Webhook, state.Name, state.ID
 			return
 		}
 	}

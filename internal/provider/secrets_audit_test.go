@@ -164,6 +164,27 @@ resource "bitbucket_connection" "supplied" {
 `, emulator.CloudAccessToken, pushEvents(product))
 	}
 	return fmt.Sprintf(`
+resource "bitbucket_project_access_token" "audit" {
+  name        = "audit-project"
+  permissions = ["PROJECT_READ"]
+}
+
+resource "bitbucket_repository_access_token" "audit" {
+  repository  = "api-service"
+  name        = "audit-repository"
+  permissions = ["REPO_READ"]
+}
+
+resource "bitbucket_user_access_token" "audit" {
+  name        = "audit-user"
+  permissions = ["REPO_READ"]
+}
+
+output "tokens" {
+  value     = [bitbucket_project_access_token.audit.token, bitbucket_repository_access_token.audit.token]
+  sensitive = true
+}
+
 resource "bitbucket_connection" "managed" {
   name       = "audit"
   repository = "api-service"
