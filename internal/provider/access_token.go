@@ -348,6 +348,10 @@ func (r *accessTokenResource) ModifyPlan(ctx context.Context, req resource.Modif
 		resp.Diagnostics.AddError(cloudTokensSummary, cloudTokensDetail)
 		return
 	}
+	requireServerVersion(&resp.Diagnostics, r.data.client, minimumTokenVersion[r.level], string(r.level)+" access tokens")
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	if r.level != bitbucket.TokenLevelUser {
 		var planned types.String
 		resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("workspace"), &planned)...)

@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -71,4 +72,54 @@ func clientErrorDiagnostic(diags *diag.Diagnostics, client bitbucket.Client, act
 // serverURL is the client's base URL as users wrote it (no trailing slash).
 func serverURL(client bitbucket.Client) string {
 	return strings.TrimSuffix(client.BaseURL(), "/")
+}
+
+// minimumTokenVersion is the first Data Center version with each token
+// level: personal tokens arrived in 5.5, project and repository ("HTTP
+// access") tokens in 7.18 (reference B.1).
+var minimumTokenVersion = map[bitbucket.TokenLevel]string{
+	bitbucket.TokenLevelUser:       "5.5",
+	bitbucket.TokenLevelProject:    "7.18",
+	bitbucket.TokenLevelRepository: "7.18",
+}
+
+// requireServerVersion adds a plan-time error when the Data Center server
+// is older than minimum. An unknown version (the server did not say) is
+// let through: the server's own answer will tell.
+func requireServerVersion(diags *diag.Diagnostics, client bitbucket.Client, minimum, feature string) {
+	version := client.ServerVersion()
+	if client.Product() != bitbucket.ProductDataCenter || version == "" || !versionLess(version, minimum) {
+		return
+	}
+	diags.AddError("Bitbucket Data Center is too old for "+feature,
+		fmt.Sprintf("%s needs Bitbucket Data Center %s or newer; the server at %s runs %s. Upgrade the server, or "+
+			"create the object by hand and pass it in.", feature, minimum, serverURL(client), version))
+}
+
+// versionLess compares dotted numeric versions ("9.4.2" < "10.0").
+func versionLess(a, b string) bool {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < max(len(as), len(bs)); i++ {
+		var x, y int
+		if i < len(as) {
+			x = leadingNumber(as[i])
+		}
+		if i < len(bs) {
+			y = leadingNumber(bs[i])
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
+}
+
+// leadingNumber reads the digits a version part starts with ("1-rc1" -> 1).
+func leadingNumber(part string) int {
+	end := strings.IndexFunc(part, func(r rune) bool { return r < '0' || r > '9' })
+	if end < 0 {
+		end = len(part)
+	}
+	n, _ := strconv.Atoi(part[:end])
+	return n
 }

@@ -173,6 +173,7 @@ func (e *accessTokenEphemeralResource) Open(ctx context.Context, req ephemeral.O
 	}
 	workspace := e.data.workspaceOf(m.Workspace, &resp.Diagnostics)
 	level := ephemeralTokenLevel(m.Repository)
+	requireServerVersion(&resp.Diagnostics, client, minimumTokenVersion[level], string(level)+" access tokens")
 	perms := knownStrings(ctx, m.Permissions, &resp.Diagnostics)
 	checkTokenPermissions(level, perms, path.Root("permissions"), &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {

@@ -410,6 +410,13 @@ func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.Modify
 		return
 	}
 
+	if managed {
+		mt := objectAs[managedTokenModel](ctx, config.ManagedToken, &resp.Diagnostics)
+		if level := bitbucket.TokenLevel(mt.Level.ValueString()); minimumTokenVersion[level] != "" {
+			requireServerVersion(&resp.Diagnostics, client, minimumTokenVersion[level], "a managed "+string(level)+" token")
+		}
+	}
+
 	repositoryLevel := !plan.Repository.IsNull()
 	if wh := objectAs[connectionWebhookModel](ctx, plan.Webhook, &resp.Diagnostics); !plan.Webhook.IsNull() {
 		checkWebhookEvents(ctx, client, repositoryLevel, wh.Events, path.Root("webhook").AtName("events"), &resp.Diagnostics)
