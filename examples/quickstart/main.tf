@@ -17,6 +17,18 @@ variable "workspace" {
   type        = string
 }
 
+variable "product" {
+  description = "\"cloud\" or \"datacenter\": decides how the CI service's credential is made."
+  type        = string
+}
+
+variable "service_token" {
+  description = "Cloud only: the access token made in the web UI for the CI service (Cloud has no API to create one)."
+  type        = string
+  sensitive   = true
+  default     = null
+}
+
 variable "push_events" {
   description = "Webhook events for a push: [\"repo:push\"] on Cloud, [\"repo:refs_changed\"] on Data Center."
   type        = list(string)
@@ -49,6 +61,32 @@ resource "bitbucket_repository_webhook" "ci" {
   events            = var.push_events
   secret_wo         = var.webhook_secret
   secret_wo_version = 1
+}
+
+# The CI service connected as one unit: a least-privilege credential and a
+# check, on every refresh, that it still reads the repository.
+resource "bitbucket_connection" "ci" {
+  name       = "ci-service"
+  workspace  = var.workspace
+  repository = data.bitbucket_repository.api.repository
+
+  # Data Center: the provider makes a read-only repository token.
+  dynamic "managed_token" {
+    for_each = var.product == "datacenter" ? [1] : []
+    content {
+      level       = "repository"
+      permissions = ["REPO_READ"]
+    }
+  }
+  # Cloud: the token made in the web UI is supplied and verified.
+  token = var.product == "cloud" ? var.service_token : null
+}
+
+output "connection" {
+  value = {
+    verified_permissions = bitbucket_connection.ci.verified_permissions
+    managed_token_id     = bitbucket_connection.ci.token_id
+  }
 }
 
 output "webhook_id" {

@@ -34,10 +34,11 @@ echo "emulator: $base_url"
 export BITBUCKET_BASE_URL="$base_url"
 if [ "$product" = "cloud" ]; then
   export BITBUCKET_PRODUCT=cloud BITBUCKET_USERNAME=alice@example.com BITBUCKET_TOKEN=alice-api-token
-  export TF_VAR_workspace=acme TF_VAR_push_events='["repo:push"]'
+  export TF_VAR_workspace=acme TF_VAR_push_events='["repo:push"]' TF_VAR_product=cloud
+  export TF_VAR_service_token=acme-workspace-access-token # an access token seeded in the emulator
 else
   export BITBUCKET_USERNAME=admin BITBUCKET_TOKEN=admin-password
-  export TF_VAR_workspace=PRJ TF_VAR_push_events='["repo:refs_changed"]'
+  export TF_VAR_workspace=PRJ TF_VAR_push_events='["repo:refs_changed"]' TF_VAR_product=datacenter
 fi
 export TF_VAR_webhook_secret="demo-$RANDOM-$RANDOM"
 

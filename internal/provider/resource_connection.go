@@ -291,17 +291,24 @@ func (r *connectionResource) ValidateConfig(ctx context.Context, req resource.Va
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// Only known values count: a value that depends on a variable or a
+	// resource not known yet (e.g. a conditional) is checked again once it
+	// is known.
 	var kinds []string
-	if !config.ManagedToken.IsNull() {
-		kinds = append(kinds, "managed_token")
-	}
-	if !config.Token.IsNull() {
-		kinds = append(kinds, "token")
-	}
-	if !config.TokenWO.IsNull() {
-		kinds = append(kinds, "token_wo")
+	unknown := false
+	for _, c := range []struct {
+		name  string
+		value attr.Value
+	}{{"managed_token", config.ManagedToken}, {"token", config.Token}, {"token_wo", config.TokenWO}} {
+		switch {
+		case c.value.IsUnknown():
+			unknown = true
+		case !c.value.IsNull():
+			kinds = append(kinds, c.name)
+		}
 	}
 	switch {
+	case len(kinds) == 0 && unknown:
 	case len(kinds) == 0 && !config.TokenWOVersion.IsNull():
 		// token_wo_version's AlsoRequires says what is missing.
 	case len(kinds) == 0:

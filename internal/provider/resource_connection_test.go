@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -747,5 +748,39 @@ func TestAccConnectionSuppliedTokenDowngraded(t *testing.T) {
 				},
 			},
 		},
+	})
+}
+
+// TestAccConnectionCredentialChosenByVariable: the quickstart's pattern, a
+// managed token on Data Center and a supplied token on Cloud chosen by a
+// variable, is not a conflict while the variable is still unknown.
+func TestAccConnectionCredentialChosenByVariable(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []tfresource.TestStep{{
+			ConfigVariables: config.Variables{"product": config.StringVariable("datacenter")},
+			Config: providerConfig(srv) + `
+variable "product" { type = string }
+
+resource "bitbucket_connection" "ci" {
+  name       = "ci-service"
+  workspace  = "PRJ"
+  repository = "api-service"
+  dynamic "managed_token" {
+    for_each = var.product == "datacenter" ? [1] : []
+    content {
+      level       = "repository"
+      permissions = ["REPO_READ"]
+    }
+  }
+  token = var.product == "cloud" ? "supplied" : null
+}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("bitbucket_connection.ci", tfjsonpath.New("verified_permissions"),
+					knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("read")})),
+			},
+		}},
 	})
 }
