@@ -648,11 +648,9 @@ func (r *accessTokenResource) importFormat() string {
 
 func (r *accessTokenResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	format := r.importFormat()
-	parts := strings.Split(req.ID, "/")
-	if len(parts) != strings.Count(format, "/")+1 || slices.Contains(parts, "") {
-		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("Expected %s (workspace = the Data Center project key, user = the user's slug, id = the token's "+
-				"number), got %q.", format, req.ID))
+	parts := importIDParts(&resp.Diagnostics, req.ID, format,
+		"workspace = the Data Center project key, user = the user's slug, id = the token's number")
+	if parts == nil {
 		return
 	}
 	switch r.level {

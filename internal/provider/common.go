@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -122,4 +123,16 @@ func leadingNumber(part string) int {
 	}
 	n, _ := strconv.Atoi(part[:end])
 	return n
+}
+
+// importIDParts splits a composite import ID shaped like format (e.g.
+// "<workspace>/<repository>/<id>"); a wrong shape is an error that shows
+// the format and what its parts mean.
+func importIDParts(diags *diag.Diagnostics, id, format, meaning string) []string {
+	parts := strings.Split(id, "/")
+	if len(parts) != strings.Count(format, "/")+1 || slices.Contains(parts, "") {
+		diags.AddError("Invalid import ID", fmt.Sprintf("Expected %s (%s), got %q.", format, meaning, id))
+		return nil
+	}
+	return parts
 }

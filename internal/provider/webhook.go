@@ -509,11 +509,9 @@ func (r *webhookResource) ImportState(ctx context.Context, req resource.ImportSt
 	if r.repositoryLevel {
 		format = "<workspace>/<repository>/<id>"
 	}
-	parts := strings.Split(req.ID, "/")
-	if len(parts) != strings.Count(format, "/")+1 || slices.Contains(parts, "") {
-		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("Expected %s (workspace = Cloud workspace slug or Data Center project key; id = the webhook's "+
-				"UUID on Cloud or number on Data Center), got %q.", format, req.ID))
+	parts := importIDParts(&resp.Diagnostics, req.ID, format,
+		"workspace = Cloud workspace slug or Data Center project key; id = the webhook's UUID on Cloud or number on Data Center")
+	if parts == nil {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace"), parts[0])...)
