@@ -359,19 +359,8 @@ func (r *accessTokenResource) ModifyPlan(ctx context.Context, req resource.Modif
 			return
 		}
 		// The default workspace is known at plan time: show it.
-		if planned.IsUnknown() || planned.IsNull() {
-			workspace := r.data.workspaceOf(types.StringNull(), &resp.Diagnostics)
-			if resp.Diagnostics.HasError() {
-				return
-			}
-			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("workspace"), workspace)...)
-			if !req.State.Raw.IsNull() {
-				var prior types.String
-				resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("workspace"), &prior)...)
-				if prior.ValueString() != workspace {
-					resp.RequiresReplace = append(resp.RequiresReplace, path.Root("workspace"))
-				}
-			}
+		if !planDefaultWorkspace(ctx, r.data, planned, req, resp) {
+			return
 		}
 	}
 	if req.State.Raw.IsNull() {

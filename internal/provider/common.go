@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
@@ -135,4 +137,27 @@ func importIDParts(diags *diag.Diagnostics, id, format, meaning string) []string
 		return nil
 	}
 	return parts
+}
+
+// planDefaultWorkspace fills a null or unknown planned `workspace` with the
+// provider's default, so the plan shows it, and asks for a replacement when
+// that default differs from the workspace in state. It returns false when
+// there is no workspace at all (the diagnostic says so).
+func planDefaultWorkspace(ctx context.Context, pd *providerData, planned types.String, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) bool {
+	if !planned.IsUnknown() && !planned.IsNull() {
+		return true
+	}
+	workspace := pd.workspaceOf(types.StringNull(), &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return false
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("workspace"), workspace)...)
+	if !req.State.Raw.IsNull() {
+		var prior types.String
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("workspace"), &prior)...)
+		if prior.ValueString() != workspace {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("workspace"))
+		}
+	}
+	return !resp.Diagnostics.HasError()
 }

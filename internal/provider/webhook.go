@@ -194,19 +194,8 @@ func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return
 	}
 	// The default workspace is known at plan time: show it.
-	if plan.Workspace.IsUnknown() || plan.Workspace.IsNull() {
-		workspace := r.data.workspaceOf(types.StringNull(), &resp.Diagnostics)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("workspace"), workspace)...)
-		if !req.State.Raw.IsNull() {
-			var prior types.String
-			resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("workspace"), &prior)...)
-			if prior.ValueString() != workspace {
-				resp.RequiresReplace = append(resp.RequiresReplace, path.Root("workspace"))
-			}
-		}
+	if !planDefaultWorkspace(ctx, r.data, plan.Workspace, req, resp) {
+		return
 	}
 
 	// Events are checked against the configured product's catalogue.
