@@ -26,6 +26,12 @@ var (
 	// ErrUnsupported is returned without a request when the product has no
 	// API for the operation (e.g. access tokens on Cloud).
 	ErrUnsupported = errors.New("not supported by this product")
+	// ErrTokenAuthRefused matches, besides its status sentinel, Data
+	// Center's refusal to let a caller authenticated with a token manage
+	// access tokens (only password authentication may): a 401 whose message
+	// says tokens cannot be used for this. A plain missing permission says
+	// "not permitted" instead.
+	ErrTokenAuthRefused = errors.New("token management needs password authentication")
 )
 
 // APIError is an error answer from Bitbucket.
@@ -52,7 +58,14 @@ func (e *APIError) Error() string {
 }
 
 // Is lets errors.Is(err, ErrNotFound) and friends work.
-func (e *APIError) Is(target error) bool { return e.kind != nil && target == e.kind }
+func (e *APIError) Is(target error) bool {
+	if target == ErrTokenAuthRefused {
+		msg := strings.ToLower(e.Message)
+		return e.StatusCode == 401 && strings.Contains(msg, "token") &&
+			(strings.Contains(msg, "cannot") || strings.Contains(msg, "not allowed"))
+	}
+	return e.kind != nil && target == e.kind
+}
 
 // Kind is the sentinel this error matches.
 func (e *APIError) Kind() error { return e.kind }

@@ -154,3 +154,15 @@ func TestParseRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+func TestTokenAuthRefusedIsRecognised(t *testing.T) {
+	refusal := &APIError{StatusCode: 401, Message: "Access tokens cannot be used to create access tokens; authenticate with a password.", kind: ErrForbidden}
+	permission := &APIError{StatusCode: 401, Message: "You are not permitted to access this resource", kind: ErrForbidden}
+	validation := &APIError{StatusCode: 400, Message: "Tokens may not have the following permission: ADMIN", kind: ErrValidation}
+	if !errors.Is(fmt.Errorf("create: %w", refusal), ErrTokenAuthRefused) || !errors.Is(refusal, ErrForbidden) {
+		t.Error("the token-auth refusal is not recognised (or lost its status sentinel)")
+	}
+	if errors.Is(permission, ErrTokenAuthRefused) || errors.Is(validation, ErrTokenAuthRefused) {
+		t.Error("a missing permission or a validation error was taken for the token-auth refusal")
+	}
+}

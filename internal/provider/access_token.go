@@ -528,7 +528,7 @@ func accessTokenError(diags *diag.Diagnostics, client bitbucket.Client, action s
 	switch {
 	case errors.Is(err, bitbucket.ErrUnsupported):
 		diags.AddError(cloudTokensSummary, cloudTokensDetail)
-	case isTokenAuthRefusal(err):
+	case errors.Is(err, bitbucket.ErrTokenAuthRefused):
 		diags.AddError("Access tokens can only be created with a password",
 			fmt.Sprintf("Bitbucket refused to %s the %s on %s: %s\n\nBitbucket Data Center does not let a request "+
 				"authenticated with an access token create access tokens. Configure the provider that manages tokens "+
@@ -539,18 +539,6 @@ func accessTokenError(diags *diag.Diagnostics, client bitbucket.Client, action s
 	default:
 		clientErrorDiagnostic(diags, client, action+" "+describeToken(scope, id), err)
 	}
-}
-
-// isTokenAuthRefusal recognises Data Center's refusal to create a token for
-// a caller that authenticated with a token: a 401 whose message says tokens
-// cannot be used for this (a plain missing permission says "not permitted").
-func isTokenAuthRefusal(err error) bool {
-	var apiErr *bitbucket.APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 {
-		return false
-	}
-	msg := strings.ToLower(apiErr.Message)
-	return strings.Contains(msg, "token") && (strings.Contains(msg, "cannot") || strings.Contains(msg, "not allowed"))
 }
 
 func (r *accessTokenResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

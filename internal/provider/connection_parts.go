@@ -75,10 +75,12 @@ func (r *connectionResource) revokeNewTokens(ctx context.Context, scope bitbucke
 
 // tokenError adds what to do for the usual reasons a token cannot be made.
 func (r *connectionResource) tokenError(diags *diag.Diagnostics, action string, scope bitbucket.TokenScope, err error) {
-	if errors.Is(err, bitbucket.ErrForbidden) || errors.Is(err, bitbucket.ErrUnauthorized) {
-		err = fmt.Errorf("%w\n\nCreating a %s token needs %s, and Data Center lets only a user signed in with a "+
-			"password create tokens: configure the provider with username and the user's password (token), not "+
-			"with an access token", err, scope.Level, map[bitbucket.TokenLevel]string{
+	switch {
+	case errors.Is(err, bitbucket.ErrTokenAuthRefused):
+		err = fmt.Errorf("%w\n\nData Center lets only a user signed in with a password create tokens: configure "+
+			"the provider with username and the user's password (token), not with an access token", err)
+	case errors.Is(err, bitbucket.ErrForbidden) || errors.Is(err, bitbucket.ErrUnauthorized):
+		err = fmt.Errorf("%w\n\nCreating a %s token needs %s", err, scope.Level, map[bitbucket.TokenLevel]string{
 			bitbucket.TokenLevelRepository: "REPO_ADMIN on the repository",
 			bitbucket.TokenLevelProject:    "PROJECT_ADMIN on the project",
 			bitbucket.TokenLevelUser:       "a personal token of the provider's own user",

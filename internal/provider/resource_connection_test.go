@@ -784,3 +784,30 @@ resource "bitbucket_connection" "ci" {
 		}},
 	})
 }
+
+// TestAccConnectionManagedTokenNeedsPasswordAuth: a provider authenticated
+// with a token cannot make the managed token; the diagnostic says to use a
+// password, and nothing is left behind.
+func TestAccConnectionManagedTokenNeedsPasswordAuth(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []tfresource.TestStep{{
+			Config: providerBlock(srv.BaseURL(), `access_token = "`+emulator.DCAdminToken+`"`) + `
+resource "bitbucket_connection" "ci" {
+  name       = "ci-service"
+  workspace  = "PRJ"
+  repository = "api-service"
+  managed_token {
+    level       = "repository"
+    permissions = ["REPO_READ"]
+  }
+}
+`,
+			ExpectError: errorText("only a user signed in with a password create tokens"),
+		}},
+	})
+	if n := len(srv.AccessTokens()); n != 1 { // the seeded admin token only
+		t.Errorf("%d access tokens after the refused create, want only the seeded one", n)
+	}
+}
