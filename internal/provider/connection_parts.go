@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -18,10 +17,8 @@ import (
 // The connection's managed token and webhook, made and changed with the
 // provider's own credentials.
 
-// createToken creates the managed token. Its value is only in the create
-// answer, so when that answer is lost a token of this name that was not
-// there before is revoked and the create sent once more: a token whose
-// value nobody has must not be left behind.
+// createToken creates the managed token; createAccessToken revokes a token
+// whose create answer was lost (nobody has its value) and creates again.
 func (r *connectionResource) createToken(ctx context.Context, m connectionModel, diags *diag.Diagnostics) *bitbucket.AccessToken {
 	client := r.data.client
 	scope := tokenScopeOf(ctx, m, diags)
@@ -35,42 +32,13 @@ func (r *connectionResource) createToken(ctx context.Context, m connectionModel,
 		ExpiryDays:  int(mt.ExpiryDays.ValueInt64()),
 	}
 	action := fmt.Sprintf("create the %s token of %s", scope.Level, describeConnection(m))
-	before, err := client.ListAccessTokens(ctx, scope)
-	if err != nil {
-		r.tokenError(diags, action, scope, err)
-		return nil
-	}
-	tok, err := client.CreateAccessToken(ctx, scope, in)
-	if bitbucket.IsUncertain(err) {
-		tflog.Warn(ctx, "Token create answer lost; revoking any token it made before trying again", map[string]any{"error": err.Error()})
-		if cleanupErr := r.revokeNewTokens(ctx, scope, in.Name, before); cleanupErr != nil {
-			err = fmt.Errorf("%w (and revoking the token it may have made failed: %w)", err, cleanupErr)
-		} else {
-			tok, err = client.CreateAccessToken(ctx, scope, in)
-		}
-	}
+	// The same lost-answer handling as bitbucket_*_access_token.
+	tok, err := createAccessToken(ctx, client, scope, in)
 	if err != nil {
 		r.tokenError(diags, action, scope, err)
 		return nil
 	}
 	return tok
-}
-
-// revokeNewTokens revokes the tokens named name that are not in before.
-func (r *connectionResource) revokeNewTokens(ctx context.Context, scope bitbucket.TokenScope, name string, before []bitbucket.AccessToken) error {
-	after, err := r.data.client.ListAccessTokens(ctx, scope)
-	if err != nil {
-		return err
-	}
-	for _, t := range after {
-		existed := slices.ContainsFunc(before, func(b bitbucket.AccessToken) bool { return b.ID == t.ID })
-		if t.Name == name && !existed {
-			if err := r.data.client.DeleteAccessToken(ctx, scope, t.ID); err != nil && !errors.Is(err, bitbucket.ErrNotFound) {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // tokenError adds what to do for the usual reasons a token cannot be made.
