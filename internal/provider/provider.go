@@ -250,23 +250,29 @@ func (p *BitbucketProvider) Configure(ctx context.Context, req provider.Configur
 }
 
 func (p *BitbucketProvider) Resources(context.Context) []func() resource.Resource {
-	resources := []func() resource.Resource{
-		NewRepositoryWebhookResource,
-		NewWorkspaceWebhookResource,
+	return []func() resource.Resource{
+		NewRepositoryWebhookResource,  // resource_webhook.go
+		NewWorkspaceWebhookResource,   // resource_webhook.go
+		NewProjectAccessTokenResource, // resource_access_token.go
+		NewRepositoryAccessTokenResource,
+		NewUserAccessTokenResource,
+		NewConnectionResource, // resource_connection.go
 	}
-	resources = append(resources, accessTokenResources...)
-	return append(resources, connectionResources...)
 }
 
 func (p *BitbucketProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
-	return accessTokenEphemeralResources
+	return []func() ephemeral.EphemeralResource{
+		NewAccessTokenEphemeralResource, // ephemeral_access_token.go
+	}
 }
 
 func (p *BitbucketProvider) DataSources(context.Context) []func() datasource.DataSource {
-	dataSources := []func() datasource.DataSource{
-		NewRepositoryDataSource,
+	return []func() datasource.DataSource{
+		NewRepositoryDataSource,   // data_source_repository.go
+		NewRepositoriesDataSource, // data_source_repositories.go
+		NewWorkspaceDataSource,    // data_source_workspace.go
+		NewWorkspacesDataSource,   // data_source_workspaces.go
 	}
-	return append(dataSources, workspaceAndListDataSources...)
 }
 
 // unknownAttributes lists the provider attributes whose values are unknown.

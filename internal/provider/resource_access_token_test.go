@@ -14,9 +14,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/emulator"
@@ -472,4 +476,315 @@ resource "bitbucket_repository_webhook" "test" {
 			},
 		}},
 	})
+}
+
+// TestAccProjectAccessTokenLifecycle: create, rename and change permissions
+// in place (same id, same value), import, change the expiry (replace).
+func TestAccProjectAccessTokenLifecycle(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	const name = "bitbucket_project_access_token.test"
+	config := func(tokenName, perms string, expiry int) string {
+		return tokenResourceConfig(srv, "bitbucket_project_access_token", `workspace = "PRJ"`,
+			fmt.Sprintf("name = %q", tokenName), "permissions = "+perms, fmt.Sprintf("expiry_days = %d", expiry))
+	}
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	sameValue := statecheck.CompareValue(compare.ValuesSame())
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []tfresource.TestStep{
+			{
+				Config: config("ci", `["PROJECT_READ", "REPO_WRITE"]`, 30),
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(name, tfjsonpath.New("id")),
+					sameValue.AddStateValue(name, tfjsonpath.New("token")),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("workspace"), knownvalue.StringExact("PRJ")),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("permissions"), knownvalue.SetExact([]knownvalue.Check{
+						knownvalue.StringExact("PROJECT_READ"), knownvalue.StringExact("REPO_WRITE")})),
+					statecheck.ExpectSensitiveValue(name, tfjsonpath.New("token")),
+				},
+				Check: tfresource.ComposeTestCheckFunc(
+					stateMatchesToken(t, srv, name, "ci"),
+					func(s *terraform.State) error {
+						tok := onlyTokenNamed(t, srv, "ci")
+						attrs := s.RootModule().Resources[name].Primary.Attributes
+						if tok.Level != "project" || tok.Workspace != "PRJ" || tok.ExpiryDays != 30 {
+							return fmt.Errorf("emulator token = %+v", tok)
+						}
+						if want := tok.CreatedAt.UTC().Format(time.RFC3339); attrs["created_at"] != want {
+							return fmt.Errorf("created_at = %q, want %q", attrs["created_at"], want)
+						}
+						if want := tok.CreatedAt.Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339); attrs["expires_at"] != want {
+							return fmt.Errorf("expires_at = %q, want %q", attrs["expires_at"], want)
+						}
+						return nil
+					},
+				),
+			},
+			{
+				Config:           config("ci-renamed", `["PROJECT_READ", "REPO_WRITE"]`, 30),
+				ConfigPlanChecks: planAction(name, plancheck.ResourceActionUpdate),
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(name, tfjsonpath.New("id")),
+					sameValue.AddStateValue(name, tfjsonpath.New("token")),
+				},
+				Check: stateMatchesToken(t, srv, name, "ci-renamed"),
+			},
+			{
+				Config:           config("ci-renamed", `["PROJECT_WRITE", "REPO_ADMIN"]`, 30),
+				ConfigPlanChecks: planAction(name, plancheck.ResourceActionUpdate),
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(name, tfjsonpath.New("id")),
+					sameValue.AddStateValue(name, tfjsonpath.New("token")),
+				},
+				Check: func(*terraform.State) error {
+					if got := onlyTokenNamed(t, srv, "ci-renamed").Permissions; fmt.Sprint(got) != "[PROJECT_WRITE REPO_ADMIN]" {
+						return fmt.Errorf("emulator permissions = %v", got)
+					}
+					return nil
+				},
+			},
+			{
+				ResourceName: name, ImportState: true, ImportStateVerify: true,
+				// Bitbucket shows the value only at creation.
+				ImportStateVerifyIgnore: []string{"token"},
+				ImportStateIdFunc: func(s *terraform.State) (string, error) {
+					return "PRJ/" + s.RootModule().Resources[name].Primary.ID, nil
+				},
+			},
+			{
+				Config:           config("ci-renamed", `["PROJECT_WRITE", "REPO_ADMIN"]`, 60),
+				ConfigPlanChecks: planAction(name, plancheck.ResourceActionDestroyBeforeCreate),
+				Check: tfresource.ComposeTestCheckFunc(
+					stateMatchesToken(t, srv, name, "ci-renamed"),
+					func(*terraform.State) error {
+						if d := onlyTokenNamed(t, srv, "ci-renamed").ExpiryDays; d != 60 {
+							return fmt.Errorf("emulator expiry = %d", d)
+						}
+						return nil
+					},
+				),
+			},
+		},
+		CheckDestroy: onlySeededTokensLeft(srv),
+	})
+}
+
+// TestAccProjectAccessTokenRevokedOutOfBand: a token revoked in Bitbucket
+// leaves state and is planned for creation.
+func TestAccProjectAccessTokenRevokedOutOfBand(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	const name = "bitbucket_project_access_token.test"
+	config := providerConfig(srv, `workspace = "PRJ"`) + `
+resource "bitbucket_project_access_token" "test" {
+  name        = "revoked"
+  permissions = ["REPO_READ"]
+}
+`
+	var revokedID string
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []tfresource.TestStep{
+			{Config: config, Check: stateMatchesToken(t, srv, name, "revoked")},
+			{
+				PreConfig: func() {
+					revokedID = onlyTokenNamed(t, srv, "revoked").ID
+					if err := srv.RevokeAccessToken(revokedID); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:           config,
+				ConfigPlanChecks: planAction(name, plancheck.ResourceActionCreate),
+				Check: tfresource.ComposeTestCheckFunc(
+					stateMatchesToken(t, srv, name, "revoked"),
+					func(s *terraform.State) error {
+						if s.RootModule().Resources[name].Primary.ID == revokedID {
+							return fmt.Errorf("state still tracks the revoked token")
+						}
+						return nil
+					},
+				),
+			},
+			{Config: config, ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+		},
+		CheckDestroy: onlySeededTokensLeft(srv),
+	})
+}
+
+// TestAccProjectAccessTokenDrift: a name or permission changed in Bitbucket
+// is a diff repaired in place.
+func TestAccProjectAccessTokenDrift(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	const name = "bitbucket_project_access_token.test"
+	config := tokenResourceConfig(srv, "bitbucket_project_access_token", `workspace = "PRJ"`, `name = "drift"`, `permissions = ["REPO_READ"]`)
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []tfresource.TestStep{
+			{Config: config},
+			{
+				PreConfig: func() {
+					tok := onlyTokenNamed(t, srv, "drift")
+					if err := srv.UpdateAccessToken(tok.ID, func(a *emulator.AccessToken) {
+						a.Name, a.Permissions = "someone-else", []string{"REPO_ADMIN"}
+					}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:           config,
+				ConfigPlanChecks: planAction(name, plancheck.ResourceActionUpdate),
+				Check:            stateMatchesToken(t, srv, name, "drift"),
+			},
+		},
+		CheckDestroy: onlySeededTokensLeft(srv),
+	})
+}
+
+func TestAccRepositoryAccessTokenLifecycle(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	const name = "bitbucket_repository_access_token.test"
+	config := func(repository, tokenName, perms string) string {
+		return tokenResourceConfig(srv, "bitbucket_repository_access_token", `workspace = "PRJ"`,
+			fmt.Sprintf("repository = %q", repository), fmt.Sprintf("name = %q", tokenName), "permissions = "+perms)
+	}
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []tfresource.TestStep{
+			{
+				Config: config("api-service", "appcircle", `["REPO_READ"]`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(name, tfjsonpath.New("id")),
+					// No expiry asked for: none reported.
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("expires_at"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("expiry_days"), knownvalue.Null()),
+				},
+				Check: tfresource.ComposeTestCheckFunc(
+					stateMatchesToken(t, srv, name, "appcircle"),
+					func(*terraform.State) error {
+						if tok := onlyTokenNamed(t, srv, "appcircle"); tok.Level != "repository" || tok.Repository != "api-service" {
+							return fmt.Errorf("emulator token = %+v", tok)
+						}
+						return nil
+					},
+				),
+			},
+			{
+				Config:            config("api-service", "appcircle-ci", `["REPO_READ", "REPO_WRITE"]`),
+				ConfigPlanChecks:  planAction(name, plancheck.ResourceActionUpdate),
+				ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(name, tfjsonpath.New("id"))},
+				Check:             stateMatchesToken(t, srv, name, "appcircle-ci"),
+			},
+			{
+				ResourceName: name, ImportState: true, ImportStateVerify: true, ImportStateVerifyIgnore: []string{"token"},
+				ImportStateIdFunc: func(s *terraform.State) (string, error) {
+					return "PRJ/api-service/" + s.RootModule().Resources[name].Primary.ID, nil
+				},
+			},
+			{
+				// Another repository is another token.
+				Config:           config("web-app", "appcircle-ci", `["REPO_READ", "REPO_WRITE"]`),
+				ConfigPlanChecks: planAction(name, plancheck.ResourceActionDestroyBeforeCreate),
+				Check: func(*terraform.State) error {
+					if tok := onlyTokenNamed(t, srv, "appcircle-ci"); tok.Repository != "web-app" {
+						return fmt.Errorf("emulator token = %+v", tok)
+					}
+					return nil
+				},
+			},
+		},
+		CheckDestroy: onlySeededTokensLeft(srv),
+	})
+}
+
+func TestAccRepositoryAccessTokenInvalidImportID(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []tfresource.TestStep{{
+			Config: providerConfig(srv) + `
+import {
+  to = bitbucket_repository_access_token.test
+  id = "PRJ/42"
+}
+resource "bitbucket_repository_access_token" "test" {
+  workspace   = "PRJ"
+  repository  = "api-service"
+  name        = "x"
+  permissions = ["REPO_READ"]
+}
+`,
+			PlanOnly:    true,
+			ExpectError: errorText(`Expected <workspace>/<repository>/<id>`, `got "PRJ/42"`),
+		}},
+	})
+}
+
+// TestAccUserAccessTokenLifecycle: a personal token of the authenticated
+// user (user defaults to it), updated in place, imported as user/id; naming
+// the same user explicitly changes nothing.
+func TestAccUserAccessTokenLifecycle(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	const name = "bitbucket_user_access_token.test"
+	config := func(lines ...string) string {
+		return tokenResourceConfig(srv, "bitbucket_user_access_token", lines...)
+	}
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []tfresource.TestStep{
+			{
+				Config: config(`name = "xcode-cloud"`, `permissions = ["PROJECT_READ", "REPO_READ"]`, `expiry_days = 90`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(name, tfjsonpath.New("id")),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("user"), knownvalue.StringExact(emulator.DCAdminUser)),
+				},
+				Check: tfresource.ComposeTestCheckFunc(
+					stateMatchesToken(t, srv, name, "xcode-cloud"),
+					func(*terraform.State) error {
+						if tok := onlyTokenNamed(t, srv, "xcode-cloud"); tok.Level != "user" || tok.User != emulator.DCAdminUser {
+							return fmt.Errorf("emulator token = %+v", tok)
+						}
+						return nil
+					},
+				),
+			},
+			{
+				Config:            config(`name = "nx-cloud"`, `permissions = ["REPO_WRITE"]`, `expiry_days = 90`),
+				ConfigPlanChecks:  planAction(name, plancheck.ResourceActionUpdate),
+				ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(name, tfjsonpath.New("id"))},
+				Check:             stateMatchesToken(t, srv, name, "nx-cloud"),
+			},
+			{
+				Config:           config(`user = "admin"`, `name = "nx-cloud"`, `permissions = ["REPO_WRITE"]`, `expiry_days = 90`),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				ResourceName: name, ImportState: true, ImportStateVerify: true, ImportStateVerifyIgnore: []string{"token"},
+				ImportStateIdFunc: func(s *terraform.State) (string, error) {
+					return emulator.DCAdminUser + "/" + s.RootModule().Resources[name].Primary.ID, nil
+				},
+			},
+			{
+				Config:           config(`user = "admin"`, `name = "nx-cloud"`, `permissions = ["REPO_WRITE"]`, `expiry_days = 30`),
+				ConfigPlanChecks: planAction(name, plancheck.ResourceActionDestroyBeforeCreate),
+				Check:            stateMatchesToken(t, srv, name, "nx-cloud"),
+			},
+		},
+		CheckDestroy: onlySeededTokensLeft(srv),
+	})
+}
+
+// TestAccUserAccessTokenOtherUser: a user cannot create another user's
+// tokens; the error says so and nothing is created.
+func TestAccUserAccessTokenOtherUser(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []tfresource.TestStep{{
+			Config:      tokenResourceConfig(srv, "bitbucket_user_access_token", `user = "dev"`, `name = "not-mine"`, `permissions = ["REPO_READ"]`),
+			ExpectError: errorText("Failed to create access token of user dev", "lack the permission"),
+		}},
+	})
+	if n := len(tokensNamed(srv, "not-mine")); n != 0 {
+		t.Errorf("%d tokens created for another user", n)
+	}
 }

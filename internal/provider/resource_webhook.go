@@ -530,3 +530,23 @@ func (r *webhookResource) webhookError(diags *diag.Diagnostics, action string, s
 	}
 	clientErrorDiagnostic(diags, r.data.client, action+" "+describeHook(scope, id), err)
 }
+
+var (
+	_ resource.ResourceWithImportState = &webhookResource{}
+	_ resource.ResourceWithModifyPlan  = &webhookResource{}
+	_ resource.ResourceWithConfigure   = &webhookResource{}
+)
+
+// NewRepositoryWebhookResource returns bitbucket_repository_webhook: a hook
+// on one repository (Cloud /repositories/{ws}/{repo}/hooks, Data Center
+// /projects/{key}/repos/{slug}/webhooks). Both share webhookResource.
+func NewRepositoryWebhookResource() resource.Resource {
+	return &webhookResource{repositoryLevel: true}
+}
+
+// NewWorkspaceWebhookResource returns bitbucket_workspace_webhook: a Cloud
+// workspace hook (/workspaces/{ws}/hooks, owners only) or a Data Center
+// project hook (/projects/{key}/webhooks). Both share webhookResource.
+func NewWorkspaceWebhookResource() resource.Resource {
+	return &webhookResource{repositoryLevel: false}
+}

@@ -641,3 +641,29 @@ func (r *accessTokenResource) ImportState(ctx context.Context, req resource.Impo
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), parts[len(parts)-1])...)
 }
+
+var (
+	_ resource.ResourceWithImportState    = &accessTokenResource{}
+	_ resource.ResourceWithModifyPlan     = &accessTokenResource{}
+	_ resource.ResourceWithConfigure      = &accessTokenResource{}
+	_ resource.ResourceWithValidateConfig = &accessTokenResource{}
+)
+
+// NewProjectAccessTokenResource returns bitbucket_project_access_token: a
+// Data Center project HTTP access token (/rest/access-tokens/1.0/projects/{key}).
+func NewProjectAccessTokenResource() resource.Resource {
+	return &accessTokenResource{level: bitbucket.TokenLevelProject}
+}
+
+// NewRepositoryAccessTokenResource returns bitbucket_repository_access_token:
+// a Data Center repository HTTP access token
+// (/rest/access-tokens/1.0/projects/{key}/repos/{slug}).
+func NewRepositoryAccessTokenResource() resource.Resource {
+	return &accessTokenResource{level: bitbucket.TokenLevelRepository}
+}
+
+// NewUserAccessTokenResource returns bitbucket_user_access_token: a Data
+// Center personal HTTP access token (/rest/access-tokens/1.0/users/{slug}).
+func NewUserAccessTokenResource() resource.Resource {
+	return &accessTokenResource{level: bitbucket.TokenLevelUser}
+}
