@@ -87,7 +87,9 @@ func (t *dcToken) expiresAt() time.Time {
 	if t.expiryDays <= 0 {
 		return time.Time{}
 	}
-	return t.created.Add(time.Duration(t.expiryDays) * 24 * time.Hour)
+	// Calendar days, not a time.Duration: a Duration of more than about
+	// 106,000 days overflows into the past.
+	return t.created.AddDate(0, 0, t.expiryDays)
 }
 
 func (t *dcToken) expired(now time.Time) bool {

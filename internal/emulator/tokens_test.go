@@ -162,3 +162,18 @@ func TestDCTokenPermissions(t *testing.T) {
 	do(t, srv, "POST", "/rest/api/1.0/projects/PRJ/webhooks", rt, dcHook("x")).expect(t, 401)
 	do(t, srv, "GET", "/rest/api/1.0/projects/OPS/repos/infra", rt, nil).expect(t, 401)
 }
+
+// TestDCTokenHugeExpiryDoesNotOverflow: an expiry of billions of days is a
+// token that works for that long, not one that expired before it was made
+// (a time.Duration of that many days overflows).
+func TestDCTokenHugeExpiryDoesNotOverflow(t *testing.T) {
+	srv := dcServer(t)
+	tok := do(t, srv, "PUT", projectTokens, admin, map[string]any{
+		"name": "forever", "permissions": []string{"PROJECT_READ"}, "expiryDays": 9999999999,
+	}).expect(t, 200).object(t)
+	if expires, _ := tok["expiryDate"].(float64); expires <= float64(srv.Now().UnixMilli()) {
+		t.Errorf("expiryDate %v is not after now (%v)", tok["expiryDate"], srv.Now().UnixMilli())
+	}
+	value, _ := tok["token"].(string)
+	do(t, srv, "GET", "/rest/api/1.0/projects/PRJ/repos/api-service", bearer(value), nil).expect(t, 200)
+}

@@ -82,6 +82,13 @@ var (
 	repositoryPermissions = []string{"REPO_READ", "REPO_WRITE", "REPO_ADMIN"}
 )
 
+// tokenExpiryDaysValidator is the bound of expiry_days for every token the
+// provider makes (the token resources and the connection's managed token):
+// at least a day, at most a hundred years.
+func tokenExpiryDaysValidator() validator.Int64 {
+	return int64validator.Between(1, 36500)
+}
+
 // validTokenPermissions are the permissions a token of level may carry:
 // repository tokens REPO_* only, project and user tokens both kinds.
 func validTokenPermissions(level bitbucket.TokenLevel) []string {
@@ -190,7 +197,7 @@ func (r *accessTokenResource) Schema(_ context.Context, _ resource.SchemaRequest
 			MarkdownDescription: "Days until the token expires; unset, it never expires (unless the server's " +
 				"administrator requires an expiry). Bitbucket cannot change an expiry, so changing this replaces the token.",
 			PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
-			Validators:    []validator.Int64{int64validator.Between(1, 36500)},
+			Validators:    []validator.Int64{tokenExpiryDaysValidator()},
 		},
 		"rotate_before_days": schema.Int64Attribute{
 			Optional: true,

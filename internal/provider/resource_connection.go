@@ -234,7 +234,7 @@ func (r *connectionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 					"expiry_days": schema.Int64Attribute{
 						Optional:            true,
 						MarkdownDescription: "Days until the token expires; no expiry when unset. Changing it makes a new token.",
-						Validators:          []validator.Int64{int64validator.AtLeast(1)},
+						Validators:          []validator.Int64{tokenExpiryDaysValidator()},
 					},
 				},
 			},

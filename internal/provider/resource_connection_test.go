@@ -811,3 +811,19 @@ resource "bitbucket_connection" "ci" {
 		t.Errorf("%d access tokens after the refused create, want only the seeded one", n)
 	}
 }
+
+// TestAccConnectionExpiryDaysBound (issue 12 item 2): expiry_days has the
+// token resources' bound, checked at plan time.
+func TestAccConnectionExpiryDaysBound(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	steps := make([]tfresource.TestStep, 0, 2)
+	for _, days := range []string{"0", "9999999999"} {
+		steps = append(steps, tfresource.TestStep{
+			Config: connectionConfig(srv, `name = "ci"`, `workspace = "PRJ"`, `repository = "api-service"`,
+				`managed_token {`, `  level = "repository"`, `  permissions = ["REPO_READ"]`, `  expiry_days = `+days, `}`),
+			PlanOnly:    true,
+			ExpectError: errorText("expiry_days", "must be between 1 and 36500"),
+		})
+	}
+	tfresource.ParallelTest(t, tfresource.TestCase{ProtoV6ProviderFactories: testProviderFactories(), Steps: steps})
+}
