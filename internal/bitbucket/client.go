@@ -32,6 +32,24 @@ type Client interface {
 	// ("" on Cloud).
 	ServerVersion() string
 
+	// Capabilities says what the product behind this client can do, so that
+	// callers decide behaviour from it and never from Product().
+	Capabilities() Capabilities
+	// WebhookEvents is the product's event catalogue for a repository hook
+	// (repositoryHook) or a workspace/project hook, sorted.
+	WebhookEvents(repositoryHook bool) []string
+
+	// WithCredentials returns a client for the same server that
+	// authenticates with cred instead, reusing what this client knows (the
+	// product, version, TLS, retries, connection pool): it sends no request.
+	WithCredentials(cred Credentials) (Client, error)
+	// CheckAccess asks Bitbucket, with this client's credentials, whether
+	// they can read the repository (repository != "") or the workspace's
+	// repositories, and at which level. A rejected credential is
+	// ErrUnauthorized; a repository it may not read is ErrForbidden or
+	// ErrNotFound.
+	CheckAccess(ctx context.Context, workspace, repository string) (*Access, error)
+
 	// CheckCredentials sends one authenticated request and reports whether
 	// Bitbucket accepted the credentials. A credential that authenticates but
 	// lacks the permission for that one request is accepted (nil).
@@ -77,10 +95,36 @@ type WorkspaceFilter struct {
 	AdminOnly bool
 	// Name is a Data Center project name filter (server side, contains).
 	Name string
-	// MinPermission is a Data Center minimum project permission
-	// (PROJECT_READ, PROJECT_WRITE or PROJECT_ADMIN) sent as permission=;
-	// AdminOnly wins over it. Cloud has no such filter and ignores it.
+	// MinPermission is the weakest permission the caller must hold on a
+	// workspace: AccessRead, AccessWrite or AccessAdmin ("" = any). Data
+	// Center sends it as permission=PROJECT_*; Cloud can filter only by
+	// administrator, so "admin" means AdminOnly, "read" is every workspace
+	// the caller is a member of, and "write" is an error matching
+	// ErrUnsupported (no request is sent). AdminOnly wins over it.
 	MinPermission string
+}
+
+// Capabilities is what a product can do where the two products differ.
+// Resources ask this instead of asking which product they talk to.
+type Capabilities struct {
+	// AccessTokens: the product has an API to create, read and revoke HTTP
+	// access tokens (project, repository and user tokens).
+	AccessTokens bool
+	// AccessTokensUnsupported, when AccessTokens is false, says why and what
+	// to do instead, in words fit for a diagnostic.
+	AccessTokensUnsupported string
+	// WebhookSecretReturned: reading a webhook returns its secret in plain
+	// text (Webhook.Secret), so a changed secret can be detected.
+	WebhookSecretReturned bool
+	// WorkspaceWebhooksOwnerOnly: only owners of a workspace may manage its
+	// workspace-level webhooks, so a 403 there means "not an owner".
+	WorkspaceWebhooksOwnerOnly bool
+	// WorkspacePermissionFilters are the WorkspaceFilter.MinPermission values
+	// ListWorkspaces can apply ("" always works).
+	WorkspacePermissionFilters []string
+	// VersionGated: features depend on ServerVersion (Data Center); without
+	// it every feature the product has is available.
+	VersionGated bool
 }
 
 // Repository is a repository on either product.
@@ -141,9 +185,13 @@ type Webhook struct {
 	Events               []string // sorted
 	Active               bool
 	SkipCertVerification bool
-	// Secret is the secret in plain text where the server returns it (Data
-	// Center); "" on Cloud.
+	// Secret is the secret in plain text where the server returns it
+	// (SecretReturned); "" otherwise.
 	Secret string
+	// SecretReturned reports whether Secret holds what the server has (Data
+	// Center) or the server never returns secrets (Cloud: Secret is "" and
+	// means "not returned", not "no secret").
+	SecretReturned bool
 	// SecretSet reports whether a secret is configured (Cloud secret_set;
 	// on Data Center, Secret != "").
 	SecretSet bool

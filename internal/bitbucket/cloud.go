@@ -71,6 +71,13 @@ func (c *cloudClient) GetWorkspace(ctx context.Context, workspace string) (*Work
 // (case-insensitive "contains", like Data Center's).
 func (c *cloudClient) ListWorkspaces(ctx context.Context, filter WorkspaceFilter) ([]Workspace, error) {
 	q := url.Values{}
+	switch filter.MinPermission {
+	case "", AccessRead: // every workspace in /user/workspaces can be read by its member
+	case AccessAdmin:
+		filter.AdminOnly = true
+	default:
+		return nil, fmt.Errorf("minimum permission %q: %w: Bitbucket Cloud can filter workspaces only by administrator", filter.MinPermission, ErrUnsupported)
+	}
 	if filter.AdminOnly {
 		q.Set("administrator", "true")
 	}

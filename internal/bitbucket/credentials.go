@@ -2,7 +2,6 @@ package bitbucket
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"strings"
 )
@@ -17,20 +16,15 @@ type Credentials struct {
 }
 
 // NewWithCredentials returns a client for the same server as parent that
-// authenticates with cred instead. It reuses what parent already knows (the
-// product, the Data Center version, the base URL, TLS and retry settings and
-// the connection pool), so it sends no request of its own: no product
-// detection, no application-properties.
+// authenticates with cred instead: parent.WithCredentials(cred). It sends no
+// request of its own: no product detection, no application-properties.
 func NewWithCredentials(parent Client, cred Credentials) (Client, error) {
-	var h *httpClient
-	switch p := parent.(type) {
-	case *cloudClient:
-		h = p.h
-	case *dataCenterClient:
-		h = p.h
-	default:
-		return nil, fmt.Errorf("NewWithCredentials needs a client made by New, got %T", parent)
-	}
+	return parent.WithCredentials(cred)
+}
+
+// withCredentials is h with cred instead of its credentials, sharing its
+// transport (connection pool, TLS) and settings.
+func (h *httpClient) withCredentials(cred Credentials) (*httpClient, error) {
 	cfg := h.cfg
 	cfg.Username, cfg.Token, cfg.AccessToken = cred.Username, cred.Token, cred.AccessToken
 	cfg.OAuthClientID, cfg.OAuthClientSecret = "", ""
@@ -43,10 +37,7 @@ func NewWithCredentials(parent Client, cred Credentials) (Client, error) {
 		return nil, err
 	}
 	child.product = h.product
-	if p, ok := parent.(*dataCenterClient); ok {
-		return &dataCenterClient{h: child, version: p.version}, nil
-	}
-	return &cloudClient{h: child}, nil
+	return child, nil
 }
 
 // Access levels a credential can hold on a repository, weakest first.
@@ -74,19 +65,13 @@ type Access struct {
 
 // CheckAccess asks Bitbucket, with c's credentials, whether they can read
 // the repository (repository != "") or the workspace's repositories, and at
-// which level. Data Center levels come from /rest/api/1.0/repos filtered by
-// permission, which the server computes with the token's and its owner's
-// permissions. A rejected credential is ErrUnauthorized; a repository it
-// may not read is ErrForbidden or ErrNotFound.
+// which level: c.CheckAccess. Data Center levels come from
+// /rest/api/1.0/repos filtered by permission, which the server computes with
+// the token's and its owner's permissions. A rejected credential is
+// ErrUnauthorized; a repository it may not read is ErrForbidden or
+// ErrNotFound.
 func CheckAccess(ctx context.Context, c Client, workspace, repository string) (*Access, error) {
-	switch cl := c.(type) {
-	case *dataCenterClient:
-		return cl.checkAccess(ctx, workspace, repository)
-	case *cloudClient:
-		return cl.checkAccess(ctx, workspace, repository)
-	default:
-		return nil, fmt.Errorf("CheckAccess needs a client made by New, got %T", c)
-	}
+	return c.CheckAccess(ctx, workspace, repository)
 }
 
 func (c *cloudClient) checkAccess(ctx context.Context, workspace, repository string) (*Access, error) {

@@ -94,7 +94,11 @@ func (d *dataCenterClient) ListWorkspaces(ctx context.Context, filter WorkspaceF
 		q.Set("name", filter.Name)
 	}
 	if filter.MinPermission != "" {
-		q.Set("permission", filter.MinPermission)
+		p, err := dcProjectPermission(filter.MinPermission)
+		if err != nil {
+			return nil, err
+		}
+		q.Set("permission", p)
 	}
 	if filter.AdminOnly {
 		q.Set("permission", "PROJECT_ADMIN")
@@ -261,6 +265,7 @@ func (w dcWebhook) model() Webhook {
 		// Servers that predate the field verify certificates.
 		SkipCertVerification: w.SSLVerificationRequired != nil && !*w.SSLVerificationRequired,
 		Secret:               w.Configuration.Secret,
+		SecretReturned:       true,
 		SecretSet:            w.Configuration.Secret != "",
 		CreatedAt:            w.CreatedDate.Time,
 	}

@@ -91,7 +91,7 @@ var minimumTokenVersion = map[bitbucket.TokenLevel]string{
 // let through: the server's own answer will tell.
 func requireServerVersion(diags *diag.Diagnostics, client bitbucket.Client, minimum, feature string) {
 	version := client.ServerVersion()
-	if client.Product() != bitbucket.ProductDataCenter || version == "" || !versionLess(version, minimum) {
+	if !client.Capabilities().VersionGated || version == "" || !versionLess(version, minimum) {
 		return
 	}
 	diags.AddError("Bitbucket Data Center is too old for "+feature,

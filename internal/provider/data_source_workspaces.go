@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -35,19 +36,12 @@ type workspacesModel struct {
 	Workspaces    []workspaceModel `tfsdk:"workspaces"`
 }
 
-// Values of min_permission, weakest first.
+// Values of min_permission, weakest first: the client's access levels.
 const (
-	minPermissionRead  = "read"
-	minPermissionWrite = "write"
-	minPermissionAdmin = "admin"
+	minPermissionRead  = bitbucket.AccessRead
+	minPermissionWrite = bitbucket.AccessWrite
+	minPermissionAdmin = bitbucket.AccessAdmin
 )
-
-// dcProjectPermission maps min_permission to Data Center's permission=.
-var dcProjectPermission = map[string]string{
-	minPermissionRead:  "PROJECT_READ",
-	minPermissionWrite: "PROJECT_WRITE",
-	minPermissionAdmin: "PROJECT_ADMIN",
-}
 
 func (d *WorkspacesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_workspaces"
@@ -97,12 +91,18 @@ func (d *WorkspacesDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	}
 	client := d.data.client
 	nameRegex := compileNameRegex(config.NameRegex, &resp.Diagnostics)
-	filter := workspaceFilterFrom(client.Product(), config.MinPermission.ValueString(), &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 
-	list, err := client.ListWorkspaces(ctx, filter)
+	minPermission := config.MinPermission.ValueString()
+	list, err := client.ListWorkspaces(ctx, bitbucket.WorkspaceFilter{MinPermission: minPermission})
+	if errors.Is(err, bitbucket.ErrUnsupported) {
+		resp.Diagnostics.AddAttributeError(path.Root("min_permission"), "Filter not supported by "+productName(client.Product()),
+			fmt.Sprintf("min_permission = %q cannot be applied: %s. Leave min_permission unset, or use one of: %s.",
+				minPermission, err, strings.Join(client.Capabilities().WorkspacePermissionFilters, ", ")))
+		return
+	}
 	if err != nil {
 		clientErrorDiagnostic(&resp.Diagnostics, client, "list "+workspaceNoun(client)+"s", err)
 		return
@@ -119,27 +119,6 @@ func (d *WorkspacesDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	})
 	config.Workspaces = items
 	resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
-}
-
-// workspaceFilterFrom turns min_permission into the filter the product's
-// server understands.
-func workspaceFilterFrom(product bitbucket.Product, minPermission string, diags *diag.Diagnostics) bitbucket.WorkspaceFilter {
-	var filter bitbucket.WorkspaceFilter
-	switch {
-	case minPermission == "":
-	case minPermission == minPermissionAdmin:
-		filter.AdminOnly = true
-	case product == bitbucket.ProductCloud && minPermission == minPermissionRead:
-		// Every workspace in /user/workspaces can be read by its member.
-	case product == bitbucket.ProductCloud:
-		diags.AddAttributeError(path.Root("min_permission"), "Filter not supported by Bitbucket Cloud",
-			fmt.Sprintf("Bitbucket Cloud can filter workspaces only by administrator, so min_permission = %q cannot be "+
-				"applied. Use \"admin\" for the workspaces the credentials administer, or leave min_permission unset.",
-				minPermission))
-	default:
-		filter.MinPermission = dcProjectPermission[minPermission]
-	}
-	return filter
 }
 
 // compileNameRegex compiles a name_regex (already validated); nil when unset.

@@ -167,8 +167,8 @@ func (e *accessTokenEphemeralResource) Open(ctx context.Context, req ephemeral.O
 		return
 	}
 	client := e.data.client
-	if client.Product() == bitbucket.ProductCloud {
-		resp.Diagnostics.AddError(cloudTokensSummary, cloudTokensDetail)
+	if caps := client.Capabilities(); !caps.AccessTokens {
+		resp.Diagnostics.AddError(cloudTokensSummary, caps.AccessTokensUnsupported)
 		return
 	}
 	workspace := e.data.workspaceOf(m.Workspace, &resp.Diagnostics)

@@ -156,10 +156,6 @@ func permissionsMarkdown(level bitbucket.TokenLevel) string {
 
 const (
 	cloudTokensSummary = "Access tokens cannot be created on Bitbucket Cloud"
-	cloudTokensDetail  = "Bitbucket Cloud has no API to create access tokens. Create the token in the Bitbucket web UI " +
-		"(workspace, project or repository settings > Access tokens) and pass it in where it is needed, for example " +
-		"as a sensitive variable to bitbucket_connection. The access token resources and the bitbucket_access_token " +
-		"ephemeral resource work with Bitbucket Data Center only."
 	// importNoValue is repeated in the docs of every token resource.
 	importNoValue = "The token value cannot be imported: Bitbucket shows it only once, when the token is created, " +
 		"so `token` is empty after an import."
@@ -351,8 +347,8 @@ func (r *accessTokenResource) ModifyPlan(ctx context.Context, req resource.Modif
 		return // destroy, or provider not configured yet
 	}
 	// Before anything else: on Cloud nothing else can help.
-	if r.data.client.Product() == bitbucket.ProductCloud {
-		resp.Diagnostics.AddError(cloudTokensSummary, cloudTokensDetail)
+	if caps := r.data.client.Capabilities(); !caps.AccessTokens {
+		resp.Diagnostics.AddError(cloudTokensSummary, caps.AccessTokensUnsupported)
 		return
 	}
 	requireServerVersion(&resp.Diagnostics, r.data.client, minimumTokenVersion[r.level], string(r.level)+" access tokens")
@@ -534,7 +530,7 @@ func createAccessToken(ctx context.Context, client bitbucket.Client, scope bitbu
 func accessTokenError(diags *diag.Diagnostics, client bitbucket.Client, action string, scope bitbucket.TokenScope, id string, err error) {
 	switch {
 	case errors.Is(err, bitbucket.ErrUnsupported):
-		diags.AddError(cloudTokensSummary, cloudTokensDetail)
+		diags.AddError(cloudTokensSummary, client.Capabilities().AccessTokensUnsupported)
 	case errors.Is(err, bitbucket.ErrTokenAuthRefused):
 		diags.AddError("Access tokens can only be created with a password",
 			fmt.Sprintf("Bitbucket refused to %s the %s on %s: %s\n\nBitbucket Data Center does not let a request "+

@@ -223,7 +223,7 @@ func checkWebhookEvents(ctx context.Context, client bitbucket.Client, repository
 	}
 	var events []string
 	diags.Append(set.ElementsAs(ctx, &events, false)...)
-	valid := bitbucket.WebhookEvents(client.Product(), repositoryLevel)
+	valid := client.WebhookEvents(repositoryLevel)
 	var unknown []string
 	for _, e := range events {
 		if !slices.Contains(valid, e) {
@@ -293,7 +293,7 @@ func (r *webhookResource) fill(m *webhookModel, hook *bitbucket.Webhook, fingerp
 	m.SkipCertVerification = types.BoolValue(hook.SkipCertVerification)
 	m.SecretWO = types.StringNull()
 
-	serverReturnsSecret := r.data.client.Product() != bitbucket.ProductCloud
+	serverReturnsSecret := hook.SecretReturned
 	switch {
 	case !m.Secret.IsNull() && serverReturnsSecret:
 		if hook.Secret == "" {
@@ -521,7 +521,7 @@ func normaliseHookID(id string) string {
 // webhookError turns a client error into a diagnostic that names the hook
 // and, for the cases a user can act on, says what to do.
 func (r *webhookResource) webhookError(diags *diag.Diagnostics, action string, scope bitbucket.WebhookScope, id string, err error) {
-	if errors.Is(err, bitbucket.ErrForbidden) && !scope.IsRepository() && r.data.client.Product() == bitbucket.ProductCloud {
+	if errors.Is(err, bitbucket.ErrForbidden) && !scope.IsRepository() && r.data.client.Capabilities().WorkspaceWebhooksOwnerOnly {
 		diags.AddError("Workspace webhooks need a workspace owner",
 			fmt.Sprintf("Bitbucket refused to %s the %s: %s\n\nOn Bitbucket Cloud only owners of workspace %q may "+
 				"manage workspace webhooks. Use credentials of a workspace owner, or a repository webhook "+
