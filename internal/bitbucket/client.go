@@ -74,6 +74,16 @@ type Client interface {
 	ListAccessTokens(ctx context.Context, scope TokenScope) ([]AccessToken, error)
 	UpdateAccessToken(ctx context.Context, scope TokenScope, id string, in AccessTokenInput) (*AccessToken, error)
 	DeleteAccessToken(ctx context.Context, scope TokenScope, id string) error
+
+	// SSH access keys (access_keys.go). AccessKeyRules says what the
+	// product allows at a level; CreateAccessKey resolves a lost answer by
+	// fingerprint, so it never leaves a duplicate.
+	AccessKeyRules(level AccessKeyLevel) AccessKeyRules
+	CreateAccessKey(ctx context.Context, scope AccessKeyScope, in AccessKeyInput) (*AccessKey, error)
+	GetAccessKey(ctx context.Context, scope AccessKeyScope, id string) (*AccessKey, error)
+	ListAccessKeys(ctx context.Context, scope AccessKeyScope) ([]AccessKey, error)
+	UpdateAccessKey(ctx context.Context, scope AccessKeyScope, id string, in AccessKeyInput) (*AccessKey, error)
+	DeleteAccessKey(ctx context.Context, scope AccessKeyScope, id string) error
 }
 
 // Workspace is a Cloud workspace or a Data Center project.

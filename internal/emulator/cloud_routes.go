@@ -10,6 +10,10 @@ const (
 	scopeReadWebhook     = "read:webhook:bitbucket"
 	scopeWriteWebhook    = "write:webhook:bitbucket"
 	scopeDeleteWebhook   = "delete:webhook:bitbucket"
+	scopeAdminRepository = "admin:repository:bitbucket"
+	scopeAdminProject    = "admin:project:bitbucket"
+	scopeWriteSSHKey     = "write:ssh-key:bitbucket"
+	scopeDeleteSSHKey    = "delete:ssh-key:bitbucket"
 	cloudRepoTemplate    = "/2.0/repositories/{workspace}/{repo_slug}"
 	cloudRepoHooks       = cloudRepoTemplate + "/hooks"
 	cloudWorkspaceHooks  = "/2.0/workspaces/{workspace}/hooks"
@@ -42,6 +46,17 @@ func cloudRoutes() []*route {
 		{method: get, template: cloudWorkspaceHooks + "/{uid}", classic: "webhook", granular: readHooks, handle: cloudGetHook},
 		{method: put, template: cloudWorkspaceHooks + "/{uid}", classic: "webhook", granular: writeHooks, handle: cloudUpdateHook},
 		{method: del, template: cloudWorkspaceHooks + "/{uid}", classic: "webhook", granular: deleteHooks, handle: cloudDeleteHook},
+
+		// Access keys (cloud_access_keys.go); scopes from the description.
+		{method: get, template: cloudRepoKeys, classic: "repository:admin", granular: []string{scopeAdminRepository}, handle: cloudListKeys},
+		{method: post, template: cloudRepoKeys, classic: "repository:admin", granular: []string{scopeAdminRepository, scopeWriteSSHKey}, handle: cloudCreateKey},
+		{method: get, template: cloudRepoKeys + "/{key_id}", classic: "repository:admin", granular: []string{scopeAdminRepository}, handle: cloudGetKey},
+		{method: put, template: cloudRepoKeys + "/{key_id}", classic: "repository:admin", granular: []string{scopeAdminRepository, scopeWriteSSHKey}, handle: cloudUpdateKey},
+		{method: del, template: cloudRepoKeys + "/{key_id}", classic: "repository:admin", granular: []string{scopeAdminRepository, scopeDeleteSSHKey}, handle: cloudDeleteKey},
+		{method: get, template: cloudProjectKeys, classic: "project:admin", granular: []string{scopeAdminProject}, handle: cloudListKeys},
+		{method: post, template: cloudProjectKeys, classic: "project:admin", granular: []string{scopeAdminProject, scopeWriteSSHKey}, handle: cloudCreateKey},
+		{method: get, template: cloudProjectKeys + "/{key_id}", classic: "project:admin", granular: []string{scopeAdminProject}, handle: cloudGetKey},
+		{method: del, template: cloudProjectKeys + "/{key_id}", classic: "project:admin", granular: []string{scopeAdminProject, scopeDeleteSSHKey}, handle: cloudDeleteKey},
 
 		{method: get, template: "/2.0/hook_events", public: true, handle: cloudHookEventTypes},
 		{method: get, template: "/2.0/hook_events/{subject_type}", public: true, handle: cloudListHookEvents},

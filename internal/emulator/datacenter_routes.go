@@ -56,6 +56,18 @@ func dataCenterRoutes() []*route {
 		{method: get, template: dcTokens + "/projects/{projectKey}/repos/{repositorySlug}/{tokenId}", handle: dcGetToken},
 		{method: post, template: dcTokens + "/projects/{projectKey}/repos/{repositorySlug}/{tokenId}", handle: dcUpdateToken},
 		{method: del, template: dcTokens + "/projects/{projectKey}/repos/{repositorySlug}/{tokenId}", handle: dcDeleteToken},
+
+		// Access keys (datacenter_access_keys.go).
+		{method: get, template: dcRepoKeys, handle: dcListKeys},
+		{method: post, template: dcRepoKeys, handle: dcCreateKey},
+		{method: get, template: dcRepoKeys + "/{keyId}", handle: dcGetKey},
+		{method: del, template: dcRepoKeys + "/{keyId}", handle: dcDeleteKey},
+		{method: put, template: dcRepoKeys + "/{keyId}/permission/{permission}", handle: dcUpdateKeyPermission},
+		{method: get, template: dcProjectKeys, handle: dcListKeys},
+		{method: post, template: dcProjectKeys, handle: dcCreateKey},
+		{method: get, template: dcProjectKeys + "/{keyId}", handle: dcGetKey},
+		{method: del, template: dcProjectKeys + "/{keyId}", handle: dcDeleteKey},
+		{method: put, template: dcProjectKeys + "/{keyId}/permission/{permission}", handle: dcUpdateKeyPermission},
 	}
 }
 

@@ -22,6 +22,7 @@ type route struct {
 var dcAliases = [][2]string{
 	{"/rest/api/latest", "/rest/api/1.0"},
 	{"/rest/access-tokens/latest", "/rest/access-tokens/1.0"},
+	{"/rest/keys/latest", "/rest/keys/1.0"},
 }
 
 const unmatchedRoute = "unmatched"

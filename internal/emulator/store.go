@@ -164,6 +164,8 @@ type state struct {
 	dcTokenOrder []*dcToken
 	dcTokenByVal map[string]*dcToken
 	nextTokenID  int64
+
+	accessKeys *keyState // both products (access_keys.go)
 }
 
 func newState() *state {

@@ -43,6 +43,8 @@ const (
 	cloudRepoHook       = "/repositories/{workspace}/{repo_slug}/hooks/{uid}"
 	cloudWorkspaceHooks = "/workspaces/{workspace}/hooks"
 	cloudWorkspaceHook  = "/workspaces/{workspace}/hooks/{uid}"
+	cloudRepoKeys       = "/repositories/{workspace}/{repo_slug}/deploy-keys"
+	cloudProjectKeys    = "/workspaces/{workspace}/projects/{project_key}/deploy-keys"
 	dcRepoWebhooks      = "/api/latest/projects/{projectKey}/repos/{repositorySlug}/webhooks"
 	dcProjectWebhooks   = "/api/latest/projects/{projectKey}/webhooks"
 )
@@ -308,6 +310,40 @@ var deviations = []deviation{
 		evidence: []cannedResponse{{"GET", "/2.0/user/workspaces", 400, "",
 			`{"type":"error","error":{"fields":{"name":["You already have a repository with this name."]},"message":"Repository with this Slug and Owner already exists."}}`}},
 	},
+	{
+		product: conformance.Cloud,
+		target:  "deploy-key operations, the 400 and 403 answers documented without a body",
+		patch:   "document the error envelope (schemas/error) as their body",
+		why:     `"Error envelope [spec + obs]: {"type": "error", "error": {"message": …}}" [A.2]`,
+		apply: func(doc *openapi3.T) error {
+			ref, err := schemaRef(doc, "error")
+			if err != nil {
+				return err
+			}
+			patched := 0
+			for _, path := range []string{cloudRepoKeys, cloudRepoKeys + "/{key_id}", cloudProjectKeys, cloudProjectKeys + "/{key_id}"} {
+				item := doc.Paths.Value(path)
+				if item == nil {
+					return fmt.Errorf("path %s is not described", path)
+				}
+				for _, op := range item.Operations() {
+					for _, status := range []int{400, 403} {
+						if r := op.Responses.Status(status); r != nil && r.Value != nil && len(r.Value.Content) == 0 {
+							r.Value.Content = openapi3.NewContentWithJSONSchemaRef(ref)
+							patched++
+						}
+					}
+				}
+			}
+			if patched == 0 {
+				return fmt.Errorf("every deploy-key 400 and 403 documents a body now")
+			}
+			return nil
+		},
+		relaxes: true,
+		evidence: []cannedResponse{{"GET", "/2.0/repositories/acme/api-service/deploy-keys", 403, "",
+			`{"type":"error","error":{"message":"Your credentials lack one or more required privilege scopes."}}`}},
+	},
 
 	// ---- Bitbucket Data Center ----
 	{
@@ -476,6 +512,7 @@ var deviations = []deviation{
 var dcPathAliases = []struct{ served, described string }{
 	{"/rest/api/1.0/", "/rest/api/latest/"},
 	{"/rest/access-tokens/1.0/", "/rest/access-tokens/latest/"},
+	{"/rest/keys/1.0/", "/rest/keys/latest/"},
 }
 
 // ---- helpers the patches use ----

@@ -106,6 +106,80 @@ const (
 	dcTokenUpdateInvalid = `{"permissions":["ADMIN"]}`
 )
 
+// Access keys: an Ed25519 public key (with a comment) and a second one.
+const (
+	testPublicKey      = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF8LLyHClvJpUMKUnOH49Ps0YIM8zlK7zOOObLSjYSCp ci@example"
+	otherTestPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIKLuvbXsidzBa2Rrirad/moZkPgqrmB1UeGzlG2UvBK"
+	cloudKeyBody       = `{"key":"` + testPublicKey + `","label":"ci"}`
+	cloudKeyUpdate     = `{"key":"` + testPublicKey + `","label":"ci (renamed)"}`
+	// Cloud: "Invalid deploy key inputs" (a key that is not a key).
+	cloudKeyInvalid = `{"key":"ssh-ed25519 not-base64","label":"ci"}`
+	// Cloud: "The same key needs to be passed in" on update.
+	cloudKeyChanged = `{"key":"` + otherTestPublicKey + `","label":"ci"}`
+	unknownKeyID    = "987654321"
+	dcRepoKeyBody   = `{"key":{"text":"` + testPublicKey + `","label":"ci"},"permission":"REPO_READ"}`
+	dcProjKeyBody   = `{"key":{"text":"` + testPublicKey + `","label":"ci"},"permission":"PROJECT_READ"}`
+	// A repository key cannot carry a project permission.
+	dcKeyInvalid = `{"key":{"text":"` + testPublicKey + `","label":"ci"},"permission":"PROJECT_ADMIN"}`
+)
+
+// cloudKeySteps drives one Cloud deploy-key collection; update is false for
+// project keys, which have no PUT.
+func cloudKeySteps(list, listTemplate, missingList, capture string, update bool) []step {
+	one := listTemplate + "/{key_id}"
+	key := list + "/<" + capture + ">"
+	steps := []step{
+		{as: cloudOwner, method: "POST", path: list, body: cloudKeyBody, status: 200, route: listTemplate, capture: capture},
+		{as: cloudOwner, method: "POST", path: list, body: cloudKeyInvalid, status: 400, route: listTemplate},
+		{as: cloudNoScopes, method: "POST", path: list, body: cloudKeyBody, status: 403, route: listTemplate},
+		{as: cloudOwner, method: "POST", path: missingList, body: cloudKeyBody, status: 404, route: listTemplate},
+		{as: cloudOwner, method: "GET", path: list, status: 200, route: listTemplate},
+		{as: cloudNoScopes, method: "GET", path: list, status: 403, route: listTemplate},
+		{as: cloudOwner, method: "GET", path: missingList, status: 404, route: listTemplate},
+		{as: cloudOwner, method: "GET", path: key, status: 200, route: one},
+		{as: cloudNoScopes, method: "GET", path: key, status: 403, route: one},
+		{as: cloudOwner, method: "GET", path: list + "/" + unknownKeyID, status: 404, route: one},
+	}
+	if update {
+		steps = append(steps,
+			step{as: cloudOwner, method: "PUT", path: key, body: cloudKeyUpdate, status: 200, route: one},
+			step{as: cloudOwner, method: "PUT", path: key, body: cloudKeyChanged, status: 400, route: one},
+			step{as: cloudNoScopes, method: "PUT", path: key, body: cloudKeyUpdate, status: 403, route: one},
+			step{as: cloudOwner, method: "PUT", path: list + "/" + unknownKeyID, body: cloudKeyUpdate, status: 404, route: one},
+		)
+	}
+	return append(steps,
+		step{as: cloudNoScopes, method: "DELETE", path: key, status: 403, route: one},
+		step{as: cloudOwner, method: "DELETE", path: key, status: 204, route: one},
+		step{as: cloudOwner, method: "DELETE", path: key, status: 404, route: one, note: "already deleted"},
+	)
+}
+
+// dcKeySteps drives one Data Center access-key collection.
+func dcKeySteps(list, listTemplate, missingList, capture, create, permission string) []step {
+	one := listTemplate + "/{keyId}"
+	key := list + "/<" + capture + ">"
+	perm := one + "/permission/{permission}"
+	return []step{
+		{as: dcAdmin, method: "POST", path: list, body: create, status: 201, route: listTemplate, capture: capture},
+		{as: dcAdmin, method: "POST", path: list, body: dcKeyInvalid, status: 400, route: listTemplate},
+		{as: dcWrongPassword, method: "POST", path: list, body: create, status: 401, route: listTemplate},
+		{as: dcAdmin, method: "POST", path: missingList, body: create, status: 404, route: listTemplate},
+		{as: dcAdmin, method: "GET", path: list, status: 200, route: listTemplate},
+		{as: dcWrongPassword, method: "GET", path: list, status: 401, route: listTemplate},
+		{as: dcAdmin, method: "GET", path: missingList, status: 404, route: listTemplate},
+		{as: dcAdmin, method: "GET", path: key, status: 200, route: one},
+		{as: dcWrongPassword, method: "GET", path: key, status: 401, route: one},
+		{as: dcAdmin, method: "GET", path: list + "/" + unknownKeyID, status: 404, route: one},
+		{as: dcAdmin, method: "PUT", path: key + "/permission/" + permission, status: 200, route: perm},
+		{as: dcWrongPassword, method: "PUT", path: key + "/permission/" + permission, status: 401, route: perm},
+		{as: dcAdmin, method: "PUT", path: list + "/" + unknownKeyID + "/permission/" + permission, status: 404, route: perm},
+		{as: dcWrongPassword, method: "DELETE", path: key, status: 401, route: one},
+		{as: dcAdmin, method: "DELETE", path: key, status: 204, route: one},
+		{as: dcAdmin, method: "DELETE", path: key, status: 204, route: one, note: "already deleted: still 204"},
+	}
+}
+
 // cloudHookSteps drives one hook collection (repository or workspace).
 func cloudHookSteps(list, listTemplate, missingList, capture string, notOwner caller) []step {
 	one := listTemplate + "/{uid}"
@@ -149,6 +223,10 @@ var cloudSteps = concat(
 	// "403: not an owner (only workspace owners may install hooks)" [A.4]
 	cloudHookSteps("/2.0/workspaces/acme/hooks", "/workspaces/{workspace}/hooks",
 		"/2.0/workspaces/nonexistentworkspace/hooks", "workspaceHook", cloudMember),
+	cloudKeySteps("/2.0/repositories/acme/api-service/deploy-keys", "/repositories/{workspace}/{repo_slug}/deploy-keys",
+		"/2.0/repositories/acme/no-such-repo/deploy-keys", "repoKey", true),
+	cloudKeySteps("/2.0/workspaces/acme/projects/API/deploy-keys", "/workspaces/{workspace}/projects/{project_key}/deploy-keys",
+		"/2.0/workspaces/acme/projects/NOPE/deploy-keys", "projectKey", false),
 	[]step{
 		{as: anonymous, method: "GET", path: "/2.0/hook_events/repository", status: 200, route: "/hook_events/{subject_type}"},
 		{as: anonymous, method: "GET", path: "/2.0/hook_events/workspace", status: 200, route: "/hook_events/{subject_type}", note: "workspace"},
@@ -237,6 +315,10 @@ var dcSteps = concat(
 		"/rest/access-tokens/1.0/projects/NOPE", "projectToken", dcTokenBody),
 	dcTokenSteps("/rest/access-tokens/1.0/projects/PRJ/repos/api-service", "/access-tokens/latest/projects/{projectKey}/repos/{repositorySlug}",
 		"/rest/access-tokens/1.0/projects/PRJ/repos/no-such-repo", "repoToken", dcRepoTokenBody),
+	dcKeySteps("/rest/keys/1.0/projects/PRJ/repos/api-service/ssh", "/keys/latest/projects/{projectKey}/repos/{repositorySlug}/ssh",
+		"/rest/keys/1.0/projects/PRJ/repos/no-such-repo/ssh", "repoKey", dcRepoKeyBody, "REPO_WRITE"),
+	dcKeySteps("/rest/keys/1.0/projects/PRJ/ssh", "/keys/latest/projects/{projectKey}/ssh",
+		"/rest/keys/1.0/projects/NOPE/ssh", "projectKey", dcProjKeyBody, "PROJECT_WRITE"),
 )
 
 func concat(parts ...[]step) []step {
@@ -343,6 +425,9 @@ func createdID(body []byte) (string, error) {
 	}
 	if id, ok := obj["id"]; ok && id != nil {
 		return fmt.Sprint(id), nil
+	}
+	if key, ok := obj["key"].(map[string]any); ok && key["id"] != nil { // Data Center RestSshAccessKey
+		return fmt.Sprint(key["id"]), nil
 	}
 	return "", fmt.Errorf("no uuid or id in %s", clip(body))
 }

@@ -48,6 +48,15 @@ var ProviderRoutes = []Route{
 	{Cloud, "PUT", "/workspaces/{workspace}/hooks/{uid}"},
 	{Cloud, "DELETE", "/workspaces/{workspace}/hooks/{uid}"},
 	{Cloud, "GET", "/hook_events/{subject_type}"},
+	{Cloud, "GET", "/repositories/{workspace}/{repo_slug}/deploy-keys"},
+	{Cloud, "POST", "/repositories/{workspace}/{repo_slug}/deploy-keys"},
+	{Cloud, "GET", "/repositories/{workspace}/{repo_slug}/deploy-keys/{key_id}"},
+	{Cloud, "PUT", "/repositories/{workspace}/{repo_slug}/deploy-keys/{key_id}"},
+	{Cloud, "DELETE", "/repositories/{workspace}/{repo_slug}/deploy-keys/{key_id}"},
+	{Cloud, "GET", "/workspaces/{workspace}/projects/{project_key}/deploy-keys"},
+	{Cloud, "POST", "/workspaces/{workspace}/projects/{project_key}/deploy-keys"},
+	{Cloud, "GET", "/workspaces/{workspace}/projects/{project_key}/deploy-keys/{key_id}"},
+	{Cloud, "DELETE", "/workspaces/{workspace}/projects/{project_key}/deploy-keys/{key_id}"},
 
 	{DataCenter, "GET", "/api/latest/application-properties"},
 	{DataCenter, "GET", "/api/latest/projects"},
@@ -81,6 +90,16 @@ var ProviderRoutes = []Route{
 	{DataCenter, "GET", "/access-tokens/latest/projects/{projectKey}/repos/{repositorySlug}/{tokenId}"},
 	{DataCenter, "POST", "/access-tokens/latest/projects/{projectKey}/repos/{repositorySlug}/{tokenId}"},
 	{DataCenter, "DELETE", "/access-tokens/latest/projects/{projectKey}/repos/{repositorySlug}/{tokenId}"},
+	{DataCenter, "GET", "/keys/latest/projects/{projectKey}/repos/{repositorySlug}/ssh"},
+	{DataCenter, "POST", "/keys/latest/projects/{projectKey}/repos/{repositorySlug}/ssh"},
+	{DataCenter, "GET", "/keys/latest/projects/{projectKey}/repos/{repositorySlug}/ssh/{keyId}"},
+	{DataCenter, "DELETE", "/keys/latest/projects/{projectKey}/repos/{repositorySlug}/ssh/{keyId}"},
+	{DataCenter, "PUT", "/keys/latest/projects/{projectKey}/repos/{repositorySlug}/ssh/{keyId}/permission/{permission}"},
+	{DataCenter, "GET", "/keys/latest/projects/{projectKey}/ssh"},
+	{DataCenter, "POST", "/keys/latest/projects/{projectKey}/ssh"},
+	{DataCenter, "GET", "/keys/latest/projects/{projectKey}/ssh/{keyId}"},
+	{DataCenter, "DELETE", "/keys/latest/projects/{projectKey}/ssh/{keyId}"},
+	{DataCenter, "PUT", "/keys/latest/projects/{projectKey}/ssh/{keyId}/permission/{permission}"},
 }
 
 // SpecFile pairs a product with Atlassian's published description of it and

@@ -74,6 +74,7 @@ func TrimSpec(routes []Route, sourceName string, raw []byte) (out []byte, notes 
 	}
 
 	notes = append(notes, declareMissingPathParams(kept)...)
+	notes = append(notes, dropDeployKeyExamples(kept)...)
 	notes = append(notes, dedupeOperationIDs(kept)...)
 
 	out0 := map[string]any{"paths": kept}
@@ -99,6 +100,7 @@ func TrimSpec(routes []Route, sourceName string, raw []byte) (out []byte, notes 
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", sourceName, err)
 	}
+	notes = append(notes, nullableLastUsed(comps)...)
 	out0["components"] = comps
 	out0["x-trimmed-from"] = map[string]any{
 		"source": sourceName,
@@ -160,6 +162,56 @@ func declareMissingPathParams(paths map[string]any) (notes []string) {
 			notes = append(notes, fmt.Sprintf("declared path parameter %q of %s %s", name, strings.ToUpper(method), path))
 		}
 	})
+	return notes
+}
+
+// dropDeployKeyExamples removes the response examples of the Cloud deploy-key
+// operations, which contradict their own schemas (a project with links.self,
+// which the project schema does not allow; a page of keys as the example of
+// "Get a project deploy key"), so strict loaders reject the document. The
+// emulator's answers are still validated against the schemas.
+func dropDeployKeyExamples(paths map[string]any) (notes []string) {
+	operations(paths, func(path, method string, _, op map[string]any) {
+		if !strings.Contains(path, "/deploy-keys") {
+			return
+		}
+		responses, _ := op["responses"].(map[string]any)
+		codes := make([]string, 0, len(responses))
+		for code := range responses {
+			codes = append(codes, code)
+		}
+		sort.Strings(codes)
+		for _, code := range codes {
+			r, _ := responses[code].(map[string]any)
+			content, _ := r["content"].(map[string]any)
+			for _, media := range content {
+				if m, ok := media.(map[string]any); ok && m["examples"] != nil {
+					delete(m, "examples")
+					notes = append(notes, fmt.Sprintf("dropped the %s example of %s %s (it contradicts its schema)", code, strings.ToUpper(method), path))
+				}
+			}
+		}
+	})
+	return notes
+}
+
+// nullableLastUsed lets the Cloud deploy keys' last_used be null: the
+// description's own examples of every deploy-key operation show
+// "last_used": null (a key never used), which its date-time type rejects.
+func nullableLastUsed(comps map[string]any) (notes []string) {
+	schemas, _ := comps["schemas"].(map[string]any)
+	for _, name := range []string{"deploy_key", "project_deploy_key"} {
+		s, _ := schemas[name].(map[string]any)
+		parts, _ := s["allOf"].([]any)
+		for _, part := range parts {
+			m, _ := part.(map[string]any)
+			props, _ := m["properties"].(map[string]any)
+			if lu, ok := props["last_used"].(map[string]any); ok && lu["nullable"] != true {
+				lu["nullable"] = true
+				notes = append(notes, fmt.Sprintf("made schemas/%s last_used nullable (its examples show null)", name))
+			}
+		}
+	}
 	return notes
 }
 

@@ -1,0 +1,171 @@
+package bitbucket
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/emulator"
+)
+
+func testPublicKey(t *testing.T) string {
+	t.Helper()
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sp))) + " ci@example"
+}
+
+// emulatorClient is an admin client of a fresh emulator of product.
+func emulatorClient(t *testing.T, product emulator.Product) (Client, *emulator.Server) {
+	t.Helper()
+	srv := emulator.NewTestServer(t, emulator.Options{Product: product})
+	cfg := Config{BaseURL: srv.BaseURL(), MaxRetries: 3, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond,
+		RequestTimeout: 5 * time.Second, Version: "test"}
+	if product == emulator.Cloud {
+		cfg.Product, cfg.Username, cfg.Token = ProductCloud, emulator.CloudOwnerEmail, emulator.CloudOwnerAPIToken
+	} else {
+		cfg.Username, cfg.Token = emulator.DCAdminUser, emulator.DCAdminPassword
+	}
+	c, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, srv
+}
+
+// keyScopes are a repository and a project scope with their create routes.
+func keyScopes(product emulator.Product) map[AccessKeyScope]string {
+	if product == emulator.Cloud {
+		return map[AccessKeyScope]string{
+			{Workspace: "acme", Repository: "api-service"}: "/2.0/repositories/{workspace}/{repo_slug}/deploy-keys",
+			{Workspace: "acme", Project: "API"}:            "/2.0/workspaces/{workspace}/projects/{project_key}/deploy-keys",
+		}
+	}
+	return map[AccessKeyScope]string{
+		{Workspace: "PRJ", Repository: "api-service"}: "/rest/keys/1.0/projects/{projectKey}/repos/{repositorySlug}/ssh",
+		{Workspace: "PRJ"}:                            "/rest/keys/1.0/projects/{projectKey}/ssh",
+	}
+}
+
+// A create whose answer is lost is resolved by adopting the key with the
+// same fingerprint: one POST, no second key, the adopted key returned.
+func TestCreateAccessKeyAdoptsAfterLostAnswer(t *testing.T) {
+	for _, product := range []emulator.Product{emulator.Cloud, emulator.DataCenter} {
+		c, srv := emulatorClient(t, product)
+		for scope, route := range keyScopes(product) {
+			t.Run(string(product)+" "+scope.String(), func(t *testing.T) {
+				key := testPublicKey(t)
+				before := srv.RequestCount("POST", route)
+				srv.InjectFault(emulator.Fault{Method: "POST", Route: route, Kind: emulator.FaultDropResponse, Times: 1})
+				got, err := c.CreateAccessKey(context.Background(), scope, AccessKeyInput{PublicKey: key, Label: "ci"})
+				if err != nil {
+					t.Fatalf("create after a lost answer: %v", err)
+				}
+				if n := srv.RequestCount("POST", route) - before; n != 1 {
+					t.Errorf("%d POSTs, want 1 (the lost one; the key was then adopted)", n)
+				}
+				want, _ := KeyFingerprint(key)
+				if got.Fingerprint != want || got.ID == "" || got.Label != "ci" {
+					t.Errorf("adopted %+v, want fingerprint %s", got, want)
+				}
+				keys, err := c.ListAccessKeys(context.Background(), scope)
+				if err != nil || len(keys) != 1 {
+					t.Fatalf("list: %d keys, %v; want exactly 1", len(keys), err)
+				}
+				if err := c.DeleteAccessKey(context.Background(), scope, got.ID); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
+// A 5xx on create that did not create anything: the scope is listed, no
+// key matches, and the create is sent once more.
+func TestCreateAccessKeyResendsWhenNothingWasCreated(t *testing.T) {
+	c, srv := emulatorClient(t, emulator.DataCenter)
+	route := "/rest/keys/1.0/projects/{projectKey}/repos/{repositorySlug}/ssh"
+	srv.InjectFault(emulator.Fault{Method: "POST", Route: route, Kind: emulator.FaultStatus, Status: 503, Times: 1})
+	scope := AccessKeyScope{Workspace: "PRJ", Repository: "api-service"}
+	if _, err := c.CreateAccessKey(context.Background(), scope, AccessKeyInput{PublicKey: testPublicKey(t), Label: "ci", Permission: "REPO_WRITE"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.RequestCount("POST", route); n != 2 {
+		t.Errorf("%d POSTs, want 2 (the failed one, then one after the list showed nothing)", n)
+	}
+	if n := len(srv.AccessKeys()); n != 1 {
+		t.Errorf("%d keys, want 1", n)
+	}
+}
+
+// A key already on the scope is reported with its id (ErrAccessKeyExists).
+func TestCreateAccessKeyAlreadyRegistered(t *testing.T) {
+	for _, product := range []emulator.Product{emulator.Cloud, emulator.DataCenter} {
+		c, _ := emulatorClient(t, product)
+		for scope := range keyScopes(product) {
+			key := testPublicKey(t)
+			first, err := c.CreateAccessKey(context.Background(), scope, AccessKeyInput{PublicKey: key, Label: "ci"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.CreateAccessKey(context.Background(), scope, AccessKeyInput{PublicKey: key, Label: "again"})
+			var exists *AccessKeyExistsError
+			if !errors.Is(err, ErrAccessKeyExists) || !errors.As(err, &exists) || exists.ID != first.ID {
+				t.Errorf("%s %s: second create: %v, want ErrAccessKeyExists naming %s", product, scope, err, first.ID)
+			}
+		}
+	}
+}
+
+// Paging: every page of a long list is read on both products.
+func TestListAccessKeysReadsEveryPage(t *testing.T) {
+	for _, product := range []emulator.Product{emulator.Cloud, emulator.DataCenter} {
+		c, _ := emulatorClient(t, product)
+		scope := AccessKeyScope{Workspace: "acme", Repository: "api-service"}
+		if product == emulator.DataCenter {
+			scope.Workspace = "PRJ"
+		}
+		const n = 105 // more than one Cloud page of 100
+		for i := range n {
+			if _, err := c.CreateAccessKey(context.Background(), scope, AccessKeyInput{PublicKey: testPublicKey(t), Label: "k" + string(rune('a'+i%26))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		keys, err := c.ListAccessKeys(context.Background(), scope)
+		if err != nil || len(keys) != n {
+			t.Errorf("%s: listed %d keys (%v), want %d", product, len(keys), err, n)
+		}
+	}
+}
+
+// Rules: Cloud is read-only and takes a project inside the workspace; Data
+// Center changes the permission in place and refuses a project.
+func TestAccessKeyRules(t *testing.T) {
+	cloud, _ := emulatorClient(t, emulator.Cloud)
+	dc, _ := emulatorClient(t, emulator.DataCenter)
+	if r := cloud.AccessKeyRules(AccessKeyLevelRepository); len(r.Permissions) != 1 || !r.ProjectInWorkspace || !r.LabelUpdatable {
+		t.Errorf("cloud repository rules %+v", r)
+	}
+	if r := cloud.AccessKeyRules(AccessKeyLevelProject); r.LabelUpdatable || r.Permissions[0] != "PROJECT_READ" {
+		t.Errorf("cloud project rules %+v", r)
+	}
+	if r := dc.AccessKeyRules(AccessKeyLevelProject); r.ProjectInWorkspace || !r.PermissionUpdatable || len(r.Permissions) != 2 {
+		t.Errorf("datacenter project rules %+v", r)
+	}
+	_, err := dc.ListAccessKeys(context.Background(), AccessKeyScope{Workspace: "PRJ", Project: "X"})
+	if !errors.Is(err, ErrUnsupported) {
+		t.Errorf("a project on Data Center: %v, want ErrUnsupported", err)
+	}
+}

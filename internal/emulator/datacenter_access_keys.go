@@ -1,0 +1,222 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Data Center access keys, as the Data Center 9.4 OpenAPI description has
+// them: /keys/latest/projects/{projectKey}/repos/{repositorySlug}/ssh[/{keyId}]
+// (addForRepository 201, getForRepository_1, getForRepository,
+// revokeForRepository 204 "or none was found", updatePermission_1) and the
+// project operations (addForProject, getSshKeysForProject, getForProject,
+// revokeForProject, updatePermission). The caller needs REPO_ADMIN or
+// PROJECT_ADMIN; a public key registered on several scopes keeps one id
+// (revoking it on one scope leaves the others, as revokeForRepository says).
+
+const (
+	dcKeys           = "/rest/keys/1.0"
+	dcProjectKeys    = dcKeys + "/projects/{projectKey}/ssh"
+	dcRepoKeys       = dcKeys + "/projects/{projectKey}/repos/{repositorySlug}/ssh"
+	exNoSuchSSHKey   = "com.atlassian.bitbucket.ssh.NoSuchSshKeyException"
+	exDuplicateKey   = "com.atlassian.bitbucket.ssh.DuplicateAccessKeyException"
+	exKeyOfUser      = "com.atlassian.bitbucket.ssh.SshKeyAlreadyExistsException"
+	dcKeyPermissions = "REPO_READ REPO_WRITE PROJECT_READ PROJECT_WRITE"
+)
+
+// dcKeyAlgorithmType is RestSshKey.algorithmType for an ssh key type.
+var dcKeyAlgorithmType = map[string]string{
+	"ssh-ed25519": "ED25519", "ssh-rsa": "RSA", "ssh-dss": "DSA",
+	"ecdsa-sha2-nistp256": "ECDSA", "ecdsa-sha2-nistp384": "ECDSA", "ecdsa-sha2-nistp521": "ECDSA",
+	"sk-ssh-ed25519@openssh.com": "ED25519_SK", "sk-ecdsa-sha2-nistp256@openssh.com": "ECDSA_SK",
+}
+
+// dcKeyOwner resolves the path and checks the caller administers it.
+func dcKeyOwner(c *call) (keyOwner, *response) {
+	if _, ok := c.params["repositorySlug"]; ok {
+		r, fail := dcRepo(c)
+		if fail != nil {
+			return keyOwner{}, fail
+		}
+		if dcRepoLevel(c.p, r) < levelAdmin {
+			resp := dcNotPermitted()
+			return keyOwner{}, &resp
+		}
+		return keyOwner{ws: r.ws, repo: r}, nil
+	}
+	ws, fail := dcProject(c)
+	if fail != nil {
+		return keyOwner{}, fail
+	}
+	if dcProjectLevel(c.p, ws) < levelAdmin {
+		resp := dcNotPermitted()
+		return keyOwner{}, &resp
+	}
+	return keyOwner{ws: ws}, nil
+}
+
+// dcKeyPermissionValid: REPO_READ/REPO_WRITE on a repository,
+// PROJECT_READ/PROJECT_WRITE on a project.
+func dcKeyPermissionValid(o keyOwner, perm string) bool {
+	prefix := "PROJECT_"
+	if o.repo != nil {
+		prefix = "REPO_"
+	}
+	return strings.HasPrefix(perm, prefix) && slices.Contains(strings.Fields(dcKeyPermissions), perm)
+}
+
+func dcKeyByID(c *call, o keyOwner) *accessKey {
+	ws, _, repo := o.scope()
+	for _, k := range c.s.st.keyState().of(ws, "", repo) {
+		if strconv.Itoa(k.id) == c.param("keyId") {
+			return k
+		}
+	}
+	return nil
+}
+
+func dcNoSuchKey(c *call) response {
+	return dcError(http.StatusNotFound, exNoSuchSSHKey, fmt.Sprintf("No SSH key exists with ID %s.", c.param("keyId")))
+}
+
+// dcKeyJSON is a RestSshAccessKey. The dates follow the description
+// (date-time strings; lastAuthenticated a string), left out until set.
+func dcKeyJSON(c *call, o keyOwner, k *accessKey) map[string]any {
+	key := map[string]any{
+		"id":            k.id,
+		"text":          k.text,
+		"label":         k.label,
+		"algorithmType": dcKeyAlgorithmType[k.keyType],
+		"bitLength":     k.bits,
+		"fingerprint":   k.fingerprint,
+		"createdDate":   cloudTime(k.created),
+	}
+	if !k.lastUsed.IsZero() {
+		key["lastAuthenticated"] = cloudTime(k.lastUsed)
+	}
+	out := map[string]any{"key": key, "permission": k.permission}
+	// The description marks links writeOnly in the nested repository and
+	// project, so they are left out here.
+	if o.repo != nil {
+		repo := dcRepoJSON(c, o.repo)
+		delete(repo, "links")
+		if p, ok := repo["project"].(map[string]any); ok {
+			delete(p, "links")
+		}
+		out["repository"] = repo
+	} else {
+		project := dcProjectJSON(c, o.ws)
+		delete(project, "links")
+		out["project"] = project
+	}
+	return out
+}
+
+func dcListKeys(c *call) response {
+	o, fail := dcKeyOwner(c)
+	if fail != nil {
+		return *fail
+	}
+	ws, _, repo := o.scope()
+	return dcPage(c, c.s.st.keyState().of(ws, "", repo), func(k *accessKey) any { return dcKeyJSON(c, o, k) })
+}
+
+func dcGetKey(c *call) response {
+	o, fail := dcKeyOwner(c)
+	if fail != nil {
+		return *fail
+	}
+	k := dcKeyByID(c, o)
+	if k == nil {
+		return dcNoSuchKey(c)
+	}
+	return jsonResponse(http.StatusOK, dcKeyJSON(c, o, k))
+}
+
+func dcCreateKey(c *call) response {
+	o, fail := dcKeyOwner(c)
+	if fail != nil {
+		return *fail
+	}
+	bad := func(ex, msg string) response { return dcError(http.StatusBadRequest, ex, msg) }
+	var b struct {
+		Key *struct {
+			Text  string `json:"text"`
+			Label string `json:"label"`
+		} `json:"key"`
+		Permission string `json:"permission"`
+	}
+	if err := json.Unmarshal(c.body, &b); err != nil || b.Key == nil {
+		return bad(exArgumentValidation, "The request must name the key to add: {\"key\":{\"text\":\"…\"},\"permission\":\"…\"}.")
+	}
+	if !dcKeyPermissionValid(o, b.Permission) {
+		valid := "PROJECT_READ, PROJECT_WRITE"
+		if o.repo != nil {
+			valid = "REPO_READ, REPO_WRITE"
+		}
+		return bad(exArgumentValidation, fmt.Sprintf("%q is not a valid access key permission here; use one of %s.", b.Permission, valid))
+	}
+	p, msg := parseAccessKey(b.Key.Text, dcKeyRules)
+	if msg != "" {
+		return bad(exArgumentValidation, msg)
+	}
+	ks := c.s.st.keyState()
+	if user, taken := ks.userKeys[p.fingerprint]; taken {
+		return bad(exKeyOfUser, fmt.Sprintf("This SSH key is already associated with the user %s and cannot be used as an access key.", user))
+	}
+	ws, _, repo := o.scope()
+	id := 0
+	for _, k := range ks.keys {
+		if k.fingerprint != p.fingerprint {
+			continue
+		}
+		if k.holds(ws, "", repo) {
+			return bad(exDuplicateKey, "This SSH key already has access here.")
+		}
+		id = k.id // one public key, one id, on every scope
+	}
+	if id == 0 {
+		id = ks.nextID
+		ks.nextID++
+	}
+	k := &accessKey{
+		id: id, ws: ws, repo: repo, text: p.text, keyType: p.keyType, bits: p.bits, fingerprint: p.fingerprint,
+		label: b.Key.Label, comment: p.comment, permission: b.Permission, created: c.now,
+	}
+	ks.keys = append(ks.keys, k)
+	return jsonResponse(http.StatusCreated, dcKeyJSON(c, o, k))
+}
+
+// dcDeleteKey answers 204 whether or not the key was there
+// ("The access key was deleted (or none was found matching the given id)").
+func dcDeleteKey(c *call) response {
+	o, fail := dcKeyOwner(c)
+	if fail != nil {
+		return *fail
+	}
+	if k := dcKeyByID(c, o); k != nil {
+		c.s.st.keyState().remove(k)
+	}
+	return noContent()
+}
+
+func dcUpdateKeyPermission(c *call) response {
+	o, fail := dcKeyOwner(c)
+	if fail != nil {
+		return *fail
+	}
+	k := dcKeyByID(c, o)
+	if k == nil {
+		return dcNoSuchKey(c)
+	}
+	perm := c.param("permission")
+	if !dcKeyPermissionValid(o, perm) {
+		return dcError(http.StatusBadRequest, exArgumentValidation, fmt.Sprintf("%q is not a valid access key permission here.", perm))
+	}
+	k.permission = perm
+	return jsonResponse(http.StatusOK, dcKeyJSON(c, o, k))
+}
