@@ -55,6 +55,7 @@ func (s *Server) ResetCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counts = map[string]int{}
+	s.faultsFired = map[string]int{}
 	s.throttled = 0
 	s.requests = nil
 	s.requestNext = 0

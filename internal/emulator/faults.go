@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -34,10 +35,52 @@ type activeFault struct {
 }
 
 // InjectFault adds f; faults are tried in the order they were injected.
+// A fault on a route this server does not serve could never fire, so a
+// test that injects one proves nothing: InjectFault then fails the test of
+// a server made by NewTestServer (and panics on any other server) instead
+// of adding it. See CheckFault.
 func (s *Server) InjectFault(f Fault) {
+	if err := s.CheckFault(f); err != nil {
+		if s.tb != nil {
+			s.tb.Helper()
+			s.tb.Errorf("emulator: %v", err)
+			return
+		}
+		panic("emulator: " + err.Error())
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, &activeFault{Fault: f, remaining: f.Times})
+}
+
+// CheckFault reports an error when f names a route template (with its
+// method, when f.Method is set) that this server does not serve.
+func (s *Server) CheckFault(f Fault) error {
+	if f.Route == "" || f.Route == unmatchedRoute {
+		return nil
+	}
+	var methods []string
+	for _, rt := range s.routes {
+		if rt.template == f.Route {
+			if f.Method == "" || strings.EqualFold(rt.method, f.Method) {
+				return nil
+			}
+			methods = append(methods, rt.method)
+		}
+	}
+	if len(methods) == 0 {
+		return fmt.Errorf("no %s route %q: a fault there would never fire (route templates are the counters' keys, see RequestCounts)", s.product, f.Route)
+	}
+	return fmt.Errorf("%s route %q serves %s, not %s: a fault there would never fire", s.product, f.Route, strings.Join(methods, ", "), f.Method)
+}
+
+// FaultsFired is how many injected faults fired on method requests to route
+// (a route template) since the last ResetCounts. A test asserts it to prove
+// its fault met the request it was meant for.
+func (s *Server) FaultsFired(method, route string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faultsFired[strings.ToUpper(method)+" "+route]
 }
 
 // ClearFaults removes every injected fault.
@@ -88,6 +131,7 @@ func (s *Server) takeFault(method, template string) (Fault, bool) {
 		if f.Route != "" && f.Route != template {
 			continue
 		}
+		s.faultsFired[strings.ToUpper(method)+" "+template]++
 		if f.Times > 0 {
 			f.remaining--
 			if f.remaining <= 0 {

@@ -2,8 +2,10 @@ package emulator_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,4 +190,70 @@ func TestServerErrorRate(t *testing.T) {
 	}
 	srv.SetServerErrorRate(0, 0)
 	do(t, srv, "GET", "/rest/api/1.0/projects", admin, nil).expect(t, 200)
+}
+
+// recordingTB is a testing.TB whose failures are recorded instead of
+// failing the test, so a test can assert that something fails a test.
+type recordingTB struct {
+	testing.TB
+	mu     sync.Mutex
+	errors []string
+}
+
+func (r *recordingTB) Helper() {}
+
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+func (r *recordingTB) failures() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.errors...)
+}
+
+// TestInjectFaultOnUnknownRouteFails: a fault on a route template the server
+// does not serve (a misspelling, or a method the route lacks) fails the
+// test that injects it and is not added; FaultsFired counts the faults that
+// met a request, per route.
+func TestInjectFaultOnUnknownRouteFails(t *testing.T) {
+	rec := &recordingTB{TB: t}
+	srv := emulator.NewTestServer(rec, emulator.Options{Product: emulator.Cloud})
+	for _, f := range []emulator.Fault{
+		{Method: "POST", Route: "/2.0/repositories/{workspace}/{repo_slug}/hook", Kind: emulator.FaultStatus, Status: 500},
+		{Method: "PATCH", Route: cloudHooksRoute, Kind: emulator.FaultStatus, Status: 500},
+	} {
+		before := len(rec.failures())
+		srv.InjectFault(f)
+		if got := rec.failures(); len(got) != before+1 || !strings.Contains(got[len(got)-1], "would never fire") {
+			t.Errorf("InjectFault(%s %s) failures = %q, want one saying the fault would never fire", f.Method, f.Route, got[before:])
+		}
+	}
+	do(t, srv, "POST", cloudHooksPath, alice, hookBody).expect(t, 201) // nothing was added
+
+	for _, f := range []emulator.Fault{{}, {Method: "POST"}, {Route: cloudHooksRoute}, {Method: "post", Route: cloudHooksRoute}} {
+		if err := srv.CheckFault(f); err != nil {
+			t.Errorf("CheckFault(%+v) = %v, want nil", f, err)
+		}
+	}
+	if len(rec.failures()) != 2 {
+		t.Errorf("failures = %q", rec.failures())
+	}
+
+	srv.InjectFault(emulator.Fault{Method: "POST", Route: cloudHooksRoute, Kind: emulator.FaultStatus, Status: 500, Times: 1})
+	if n := srv.FaultsFired("POST", cloudHooksRoute); n != 0 {
+		t.Errorf("FaultsFired before any request = %d", n)
+	}
+	do(t, srv, "GET", cloudHooksPath, alice, nil).expect(t, 200)
+	do(t, srv, "POST", cloudHooksPath, alice, hookBody).expect(t, 500)
+	do(t, srv, "POST", cloudHooksPath, alice, hookBody).expect(t, 201)
+	if n, other := srv.FaultsFired("POST", cloudHooksRoute), srv.FaultsFired("GET", cloudHooksRoute); n != 1 || other != 0 {
+		t.Errorf("FaultsFired POST = %d, GET = %d; want 1, 0", n, other)
+	}
+	srv.ResetCounts()
+	if n := srv.FaultsFired("POST", cloudHooksRoute); n != 0 {
+		t.Errorf("FaultsFired after ResetCounts = %d", n)
+	}
 }

@@ -66,6 +66,7 @@ type Server struct {
 	errRate     float64
 	errRNG      *rand.Rand
 	counts      map[string]int
+	faultsFired map[string]int // "METHOD route" -> injected faults that fired
 	requests    []RecordedRequest
 	requestNext int
 	throttled   int
@@ -73,6 +74,9 @@ type Server struct {
 	url     string
 	httpSrv *http.Server
 	testSrv *httptest.Server
+	// tb is the test of a server made by NewTestServer: a fault injected on
+	// a route the server does not serve fails it.
+	tb testing.TB
 }
 
 // New returns a Server for opts.Product, seeded with the fixtures unless
@@ -90,6 +94,8 @@ func New(opts Options) *Server {
 		product: opts.Product,
 		st:      newState(),
 		counts:  map[string]int{},
+
+		faultsFired: map[string]int{},
 	}
 	if s.product == Cloud {
 		s.routes = cloudRoutes()
@@ -129,6 +135,7 @@ func Start(opts Options, addr string) (*Server, error) {
 func NewTestServer(tb testing.TB, opts Options) *Server {
 	tb.Helper()
 	s := New(opts)
+	s.tb = tb
 	s.testSrv = httptest.NewServer(s)
 	s.url = s.testSrv.URL
 	tb.Cleanup(func() { _ = s.Close() })

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -372,11 +373,79 @@ func allMatrixSubjects() []matrixSubject {
 	return append(subjects, connectionMatrixSubjects()...)
 }
 
+// TestFaultMatrixCellsCannotPassVacuously: a cell whose fault is injected
+// on a misspelled route, or on a route its step does not call, fails.
+func TestFaultMatrixCellsCannotPassVacuously(t *testing.T) {
+	fault := matrixFaults[2] // 500
+	if fault.name != "500" {
+		t.Fatalf("matrixFaults[2] = %s", fault.name)
+	}
+	for _, tc := range []struct {
+		name, create, want string
+	}{
+		{"misspelled route", "/2.0/repositories/{workspace}/{repo_slug}/hook", "would never fire"},
+		{"route the step does not call", "/2.0/repositories/{workspace}/{repo_slug}", "the fault fired 0 times"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			subject := webhookMatrixSubjects()[0]
+			if subject.product != emulator.Cloud || subject.name != "repository_webhook" {
+				t.Fatalf("subject = %s/%s", subject.name, subject.product)
+			}
+			subject.create = tc.create
+			rec := &recordingTB{TB: t}
+			done := make(chan struct{})
+			go func() { // recordingTB's FailNow ends this goroutine
+				defer close(done)
+				runMatrixCase(rec, subject, fault, &matrixReport{cells: map[string]map[string]string{}})
+			}()
+			<-done
+			failures := rec.failures()
+			if len(failures) == 0 || !strings.Contains(strings.Join(failures, "\n"), tc.want) {
+				t.Errorf("cell failures = %q, want one containing %q", failures, tc.want)
+			}
+		})
+	}
+}
+
+// recordingTB records failures instead of failing the test, so a test can
+// assert that another test would fail.
+type recordingTB struct {
+	testing.TB
+	mu     sync.Mutex
+	errors []string
+}
+
+func (r *recordingTB) Helper() {}
+
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+func (r *recordingTB) Error(args ...any) { r.Errorf("%s", fmt.Sprint(args...)) }
+
+func (r *recordingTB) Fatal(args ...any) {
+	r.Error(args...)
+	runtime.Goexit()
+}
+
+func (r *recordingTB) Fatalf(format string, args ...any) {
+	r.Errorf(format, args...)
+	runtime.Goexit()
+}
+
+func (r *recordingTB) failures() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.errors...)
+}
+
 // runMatrixCase walks one subject through the five phases with one fault:
 // each phase is the faulted step, then a clean apply that checks the
 // invariants.
-func runMatrixCase(t *testing.T, subject matrixSubject, fault matrixFault, report *matrixReport) {
-	srv := startEmulator(t, subject.product)
+func runMatrixCase(t testing.TB, subject matrixSubject, fault matrixFault, report *matrixReport) {
+	srv := emulator.NewTestServer(t, emulator.Options{Product: subject.product})
 	h := newProtocolHarness(t, subject.typeName, matrixProviderConfig(srv))
 	base, updated := subject.config(false), subject.config(true)
 
@@ -440,8 +509,13 @@ func runMatrixCase(t *testing.T, subject matrixSubject, fault matrixFault, repor
 	}
 	for _, step := range steps {
 		inject(step.method, step.route)
+		fired := srv.FaultsFired(step.method, step.route)
 		failure := check(step.phase, step.faulted())
 		srv.ClearFaults()
+		if n := srv.FaultsFired(step.method, step.route) - fired; n != 1 && failure == "" {
+			// A cell whose fault met no request proves nothing.
+			failure = fmt.Sprintf("the fault fired %d times, want 1: the step sent no %s %s", n, step.method, step.route)
+		}
 		if failure == "" {
 			if err := h.apply(step.clean); err != nil {
 				failure = "the clean apply after the fault failed: " + err.Error()
