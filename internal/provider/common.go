@@ -139,12 +139,23 @@ func importIDParts(diags *diag.Diagnostics, id, format, meaning string) []string
 	return parts
 }
 
-// planDefaultWorkspace fills a null or unknown planned `workspace` with the
-// provider's default, so the plan shows it, and asks for a replacement when
-// that default differs from the workspace in state. It returns false when
-// there is no workspace at all (the diagnostic says so).
+// planDefaultWorkspace plans `workspace` for resources whose configuration
+// may omit it. A configured value is left to the framework: a known one is
+// the plan, and an unknown one (from another resource) stays unknown until
+// apply, as Terraform requires. An omitted one is the provider's default,
+// shown in the plan; when that default is not the workspace in state (the
+// provider's `workspace` or BITBUCKET_WORKSPACE changed) the resource is
+// replaced, as the attribute's description promises. planned is the
+// planned value as the framework proposes it: for a resource in state whose
+// configuration omits workspace, the workspace in state. It returns false
+// when there is no workspace at all (the diagnostic says so).
 func planDefaultWorkspace(ctx context.Context, pd *providerData, planned types.String, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) bool {
-	if !planned.IsUnknown() && !planned.IsNull() {
+	var configured types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("workspace"), &configured)...)
+	if resp.Diagnostics.HasError() {
+		return false
+	}
+	if !configured.IsNull() {
 		return true
 	}
 	workspace := pd.workspaceOf(types.StringNull(), &resp.Diagnostics)
@@ -152,12 +163,8 @@ func planDefaultWorkspace(ctx context.Context, pd *providerData, planned types.S
 		return false
 	}
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("workspace"), workspace)...)
-	if !req.State.Raw.IsNull() {
-		var prior types.String
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("workspace"), &prior)...)
-		if prior.ValueString() != workspace {
-			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("workspace"))
-		}
+	if !req.State.Raw.IsNull() && planned.ValueString() != workspace {
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("workspace"))
 	}
 	return !resp.Diagnostics.HasError()
 }

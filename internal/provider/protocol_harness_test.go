@@ -107,17 +107,9 @@ func (h *protocolHarness) apply(config map[string]any) error {
 	if err != nil {
 		return err
 	}
-	proposed := proposedNewState(h.schema, h.state, configValue)
-	plan, err := h.server.PlanResourceChange(h.ctx, &tfprotov6.PlanResourceChangeRequest{
-		TypeName: h.typeName, PriorState: dynamic(h.t, h.schema, h.state),
-		ProposedNewState: dynamic(h.t, h.schema, proposed), Config: dynamic(h.t, h.schema, configValue),
-		PriorPrivate: h.private,
-	})
+	plan, err := h.planResponse(configValue)
 	if err != nil {
 		return err
-	}
-	if hasErrors(plan.Diagnostics) {
-		return errors.New(diagnosticsText(plan.Diagnostics))
 	}
 	planned := h.value(plan.PlannedState)
 	if planned.Equal(h.state) {
@@ -147,6 +139,48 @@ func (h *protocolHarness) apply(config map[string]any) error {
 		return errors.New(diagnosticsText(resp.Diagnostics))
 	}
 	return inconsistentResult(planned, newState)
+}
+
+// planResponse is core's PlanResourceChange of configValue against the
+// current state; an error diagnostic is an error.
+func (h *protocolHarness) planResponse(configValue tftypes.Value) (*tfprotov6.PlanResourceChangeResponse, error) {
+	proposed := proposedNewState(h.schema, h.state, configValue)
+	plan, err := h.server.PlanResourceChange(h.ctx, &tfprotov6.PlanResourceChangeRequest{
+		TypeName: h.typeName, PriorState: dynamic(h.t, h.schema, h.state),
+		ProposedNewState: dynamic(h.t, h.schema, proposed), Config: dynamic(h.t, h.schema, configValue),
+		PriorPrivate: h.private,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if hasErrors(plan.Diagnostics) {
+		return nil, errors.New(diagnosticsText(plan.Diagnostics))
+	}
+	return plan, nil
+}
+
+// plan validates config and plans it against the current state, as
+// `terraform plan` does (values may be unknown), without applying.
+func (h *protocolHarness) plan(config map[string]any) (configValue, planned tftypes.Value, err error) {
+	configValue, err = objectValue(h.schema, config)
+	if err != nil {
+		return configValue, planned, err
+	}
+	validate, err := h.server.ValidateResourceConfig(h.ctx, &tfprotov6.ValidateResourceConfigRequest{
+		TypeName: h.typeName, Config: dynamic(h.t, h.schema, configValue),
+		ClientCapabilities: &tfprotov6.ValidateResourceConfigClientCapabilities{WriteOnlyAttributesAllowed: true},
+	})
+	if err != nil {
+		return configValue, planned, err
+	}
+	if hasErrors(validate.Diagnostics) {
+		return configValue, planned, errors.New(diagnosticsText(validate.Diagnostics))
+	}
+	resp, err := h.planResponse(configValue)
+	if err != nil {
+		return configValue, planned, err
+	}
+	return configValue, h.value(resp.PlannedState), nil
 }
 
 // destroy is `terraform destroy` of the resource.
@@ -265,10 +299,16 @@ func objectValue(schema *tfprotov6.Schema, values map[string]any) (tftypes.Value
 	return goValue(schema.ValueType(), values)
 }
 
+// unknownValue in a configuration map is a value not known until apply
+// (e.g. another resource's attribute).
+type unknownValue struct{}
+
 func goValue(typ tftypes.Type, raw any) (tftypes.Value, error) {
 	switch v := raw.(type) {
 	case nil:
 		return tftypes.NewValue(typ, nil), nil
+	case unknownValue:
+		return tftypes.NewValue(typ, tftypes.UnknownValue), nil
 	case string, bool:
 		return tftypes.NewValue(typ, v), nil
 	case int:

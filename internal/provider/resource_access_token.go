@@ -358,11 +358,7 @@ func (r *accessTokenResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if r.level != bitbucket.TokenLevelUser {
 		var planned types.String
 		resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("workspace"), &planned)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		// The default workspace is known at plan time: show it.
-		if !planDefaultWorkspace(ctx, r.data, planned, req, resp) {
+		if resp.Diagnostics.HasError() || !planDefaultWorkspace(ctx, r.data, planned, req, resp) {
 			return
 		}
 	}

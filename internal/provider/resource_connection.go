@@ -395,17 +395,10 @@ func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.Modify
 	}
 	client := r.data.client
 
-	// The default workspace is known at plan time: show it.
-	if plan.Workspace.IsUnknown() || plan.Workspace.IsNull() {
-		workspace := r.data.workspaceOf(types.StringNull(), &resp.Diagnostics)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		plan.Workspace = types.StringValue(workspace)
-		if state != nil && state.Workspace.ValueString() != workspace {
-			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("workspace"))
-		}
+	if !planDefaultWorkspace(ctx, r.data, plan.Workspace, req, resp) {
+		return
 	}
+	resp.Diagnostics.Append(resp.Plan.GetAttribute(ctx, path.Root("workspace"), &plan.Workspace)...)
 
 	managed := !config.ManagedToken.IsNull()
 	if managed && client.Product() == bitbucket.ProductCloud {

@@ -193,7 +193,6 @@ func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// The default workspace is known at plan time: show it.
 	if !planDefaultWorkspace(ctx, r.data, plan.Workspace, req, resp) {
 		return
 	}
