@@ -106,7 +106,7 @@ func TestDataCenterWebhookCreateAndMapping(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &Webhook{ID: "10", Name: "ci", URL: "https://ci.example.com/hook", Events: []string{"pr:opened", "repo:refs_changed"},
-		Active: true, SkipCertVerification: true, CreatedAt: time.UnixMilli(1513106011000).UTC()}
+		Active: true, SkipCertVerification: true, SecretReturned: true, CreatedAt: time.UnixMilli(1513106011000).UTC()}
 	if !reflect.DeepEqual(hook, want) {
 		t.Errorf("hook %+v\nwant %+v", hook, want)
 	}
