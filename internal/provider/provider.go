@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -31,6 +32,7 @@ import (
 var (
 	_ provider.Provider                       = &BitbucketProvider{}
 	_ provider.ProviderWithEphemeralResources = &BitbucketProvider{}
+	_ provider.ProviderWithListResources      = &BitbucketProvider{}
 )
 
 // Defaults of the provider block.
@@ -247,6 +249,7 @@ func (p *BitbucketProvider) Configure(ctx context.Context, req provider.Configur
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
+	resp.ListResourceData = data
 }
 
 func (p *BitbucketProvider) Resources(context.Context) []func() resource.Resource {
@@ -263,6 +266,18 @@ func (p *BitbucketProvider) Resources(context.Context) []func() resource.Resourc
 func (p *BitbucketProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{
 		NewAccessTokenEphemeralResource, // ephemeral_access_token.go
+	}
+}
+
+// ListResources serve `terraform query` (Terraform 1.14+); each has the
+// type name of the resource it lists.
+func (p *BitbucketProvider) ListResources(context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewRepositoryWebhookListResource, // list_webhook.go
+		NewWorkspaceWebhookListResource,
+		NewProjectAccessTokenListResource, // list_access_token.go
+		NewRepositoryAccessTokenListResource,
+		NewUserAccessTokenListResource,
 	}
 }
 

@@ -467,6 +467,7 @@ func (r *accessTokenResource) Create(ctx context.Context, req resource.CreateReq
 		owner.User = types.StringValue(token.User)
 	}
 	r.setModel(ctx, resp.State.Set, plan, owner, &resp.Diagnostics)
+	syncIdentity(ctx, resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 // createAccessToken creates a token without leaving one nobody tracks. A
@@ -545,6 +546,8 @@ func (r *accessTokenResource) Read(ctx context.Context, req resource.ReadRequest
 	if resp.Diagnostics.HasError() || r.data == nil {
 		return
 	}
+	// The identity names the object whether or not it still exists.
+	syncIdentity(ctx, req.State, resp.Identity, &resp.Diagnostics)
 	scope := r.scope(owner)
 	id := state.ID.ValueString()
 	token, err := r.data.client.GetAccessToken(ctx, scope, id)
@@ -596,6 +599,7 @@ func (r *accessTokenResource) Update(ctx context.Context, req resource.UpdateReq
 	}
 	plan.Token = state.Token
 	r.setModel(ctx, resp.State.Set, plan, owner, &resp.Diagnostics)
+	syncIdentity(ctx, resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *accessTokenResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -623,6 +627,9 @@ func (r *accessTokenResource) importFormat() string {
 }
 
 func (r *accessTokenResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if importByIdentity(ctx, req, resp, nil) {
+		return
+	}
 	format := r.importFormat()
 	parts := importIDParts(&resp.Diagnostics, req.ID, format,
 		"workspace = the Data Center project key, user = the user's slug, id = the token's number")

@@ -372,6 +372,7 @@ func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest
 		writeFingerprint(ctx, resp.Private, secret, &resp.Diagnostics)
 	}
 	r.setModel(ctx, resp.State.Set, plan, repository, &resp.Diagnostics)
+	syncIdentity(ctx, resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 // configuredSecret is the secret the configuration sets ("" for none).
@@ -418,6 +419,8 @@ func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if resp.Diagnostics.HasError() || r.data == nil {
 		return
 	}
+	// The identity names the object whether or not it still exists.
+	syncIdentity(ctx, req.State, resp.Identity, &resp.Diagnostics)
 	scope := scopeOf(state, repository)
 	hook, err := r.data.client.GetWebhook(ctx, scope, state.ID.ValueString())
 	if errors.Is(err, bitbucket.ErrNotFound) {
@@ -478,6 +481,7 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 	}
 	r.fill(&plan, hook, fingerprint)
 	r.setModel(ctx, resp.State.Set, plan, repository, &resp.Diagnostics)
+	syncIdentity(ctx, resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *webhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -493,6 +497,9 @@ func (r *webhookResource) Delete(ctx context.Context, req resource.DeleteRequest
 }
 
 func (r *webhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if importByIdentity(ctx, req, resp, map[string]func(string) string{"id": normaliseHookID}) {
+		return
+	}
 	format := "<workspace>/<id>"
 	if r.repositoryLevel {
 		format = "<workspace>/<repository>/<id>"

@@ -1,0 +1,133 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
+)
+
+// Resource identity (Terraform 1.12+): the attributes that name an object on
+// its product. Every identity attribute is also a state attribute of the
+// same name, so the identity is copied from state (syncIdentity) and an
+// import by identity is a copy the other way (importByIdentity). None of
+// them changes without a replacement, so the identity is stable across
+// refresh, update and import. Terraform 1.11 ignores identities.
+
+// identityAttribute describes one identity attribute.
+type identityAttribute struct {
+	name        string
+	description string
+}
+
+var (
+	identityWorkspace = identityAttribute{"workspace", "Cloud workspace slug or Data Center project key."}
+	identityDCProject = identityAttribute{"workspace", "Data Center project key."}
+	identityRepo      = identityAttribute{"repository", "Repository slug."}
+	identityUser      = identityAttribute{"user", "Slug of the user who owns the token."}
+	identityHookID    = identityAttribute{"id", "The webhook's id: a UUID in braces on Cloud, a number on Data Center."}
+	identityTokenID   = identityAttribute{"id", "The token's id (a number, as a string)."}
+)
+
+// identitySchemaOf builds an identity schema; every attribute is required
+// for an import by identity.
+func identitySchemaOf(attrs ...identityAttribute) identityschema.Schema {
+	out := identityschema.Schema{Attributes: map[string]identityschema.Attribute{}}
+	for _, a := range attrs {
+		out.Attributes[a.name] = identityschema.StringAttribute{RequiredForImport: true, Description: a.description}
+	}
+	return out
+}
+
+func (r *webhookResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	if r.repositoryLevel {
+		resp.IdentitySchema = identitySchemaOf(identityWorkspace, identityRepo, identityHookID)
+		return
+	}
+	resp.IdentitySchema = identitySchemaOf(identityWorkspace, identityHookID)
+}
+
+func (r *accessTokenResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	switch r.level {
+	case bitbucket.TokenLevelProject:
+		resp.IdentitySchema = identitySchemaOf(identityDCProject, identityTokenID)
+	case bitbucket.TokenLevelRepository:
+		resp.IdentitySchema = identitySchemaOf(identityDCProject, identityRepo, identityTokenID)
+	default:
+		resp.IdentitySchema = identitySchemaOf(identityUser, identityTokenID)
+	}
+}
+
+var (
+	_ resource.ResourceWithIdentity = &webhookResource{}
+	_ resource.ResourceWithIdentity = &accessTokenResource{}
+)
+
+// attributeGetter is state, plan or config.
+type attributeGetter interface {
+	GetAttribute(context.Context, path.Path, any) diag.Diagnostics
+}
+
+// identityNames are the attribute names of an identity, sorted.
+func identityNames(identity *tfsdk.ResourceIdentity) []string {
+	var names []string
+	for name := range identity.Schema.GetAttributes() {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// syncIdentity sets the identity from the state attributes of the same
+// names. A nil identity (no identity support) is left alone.
+func syncIdentity(ctx context.Context, from attributeGetter, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
+	if identity == nil {
+		return
+	}
+	for _, name := range identityNames(identity) {
+		var v types.String
+		diags.Append(from.GetAttribute(ctx, path.Root(name), &v)...)
+		diags.Append(identity.SetAttribute(ctx, path.Root(name), v)...)
+	}
+}
+
+// importByIdentity handles `import { identity = {...} }`: it copies the
+// identity into state (through normalise, when given, per attribute) and
+// reports true. An import by ID reports false and changes nothing.
+func importByIdentity(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse, normalise map[string]func(string) string) bool {
+	if req.ID != "" || req.Identity == nil {
+		return false
+	}
+	var missing []string
+	for _, name := range identityNames(req.Identity) {
+		var v types.String
+		resp.Diagnostics.Append(req.Identity.GetAttribute(ctx, path.Root(name), &v)...)
+		value := strings.TrimSpace(v.ValueString())
+		if value == "" {
+			missing = append(missing, name)
+			continue
+		}
+		if f := normalise[name]; f != nil {
+			value = f(value)
+		}
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), value)...)
+		if resp.Identity != nil {
+			resp.Diagnostics.Append(resp.Identity.SetAttribute(ctx, path.Root(name), value)...)
+		}
+	}
+	if len(missing) > 0 {
+		resp.Diagnostics.AddError("Incomplete import identity",
+			fmt.Sprintf("The import block's identity needs %s; it has no value for %s.",
+				strings.Join(identityNames(req.Identity), ", "), strings.Join(missing, ", ")))
+	}
+	return true
+}

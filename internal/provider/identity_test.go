@@ -1,0 +1,158 @@
+package provider
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/emulator"
+)
+
+// stateValueComparer is what statecheck.CompareValue returns.
+type stateValueComparer interface {
+	AddStateValue(string, tfjsonpath.Path) statecheck.StateCheck
+}
+
+// identityChecks: the identity names the object (expected values, id equal
+// to the state's id) and the id is the same one in every step.
+func identityChecks(name string, sameID stateValueComparer, want map[string]knownvalue.Check) []statecheck.StateCheck {
+	want["id"] = knownvalue.NotNull()
+	return []statecheck.StateCheck{
+		statecheck.ExpectIdentity(name, want),
+		statecheck.ExpectIdentityValueMatchesState(name, tfjsonpath.New("id")),
+		sameID.AddStateValue(name, tfjsonpath.New("id")),
+	}
+}
+
+// TestAccRepositoryWebhookIdentity: the identity is set on create, stays the
+// same across update and refresh, and an import by identity
+// (`import { identity = {...} }`) reads the same object with an empty plan.
+func TestAccRepositoryWebhookIdentity(t *testing.T) {
+	useTerraformAtLeast(t, terraformIdentity, "resource identity")
+	bothProducts(t, func(t *testing.T, product emulator.Product) {
+		srv := startEmulator(t, product)
+		const name = "bitbucket_repository_webhook.test"
+		ws := seededWorkspace(product)
+		sameID := statecheck.CompareValue(compare.ValuesSame())
+		want := func() map[string]knownvalue.Check {
+			return map[string]knownvalue.Check{"workspace": knownvalue.StringExact(ws), "repository": knownvalue.StringExact("api-service")}
+		}
+		base := []string{`name = "ci"`, `events = ` + pushEvents(product)}
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: testProviderFactories(),
+			TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(terraformIdentity)},
+			Steps: []resource.TestStep{
+				{
+					Config:            repositoryWebhookConfig(srv, append(base, `url = "https://ci.example.com/a"`)...),
+					ConfigStateChecks: identityChecks(name, sameID, want()),
+				},
+				{
+					Config:            repositoryWebhookConfig(srv, append(base, `url = "https://ci.example.com/b"`)...),
+					ConfigPlanChecks:  planAction(name, plancheck.ResourceActionUpdate),
+					ConfigStateChecks: identityChecks(name, sameID, want()),
+				},
+				{
+					// Changed out of band: the refresh sees drift, the identity stays.
+					PreConfig: func() {
+						if err := srv.UpdateWebhook(onlyHook(t, srv).ID, func(h *emulator.Webhook) { h.Name = "renamed-by-hand" }); err != nil {
+							t.Fatal(err)
+						}
+					},
+					Config:            repositoryWebhookConfig(srv, append(base, `url = "https://ci.example.com/b"`)...),
+					ConfigPlanChecks:  planAction(name, plancheck.ResourceActionUpdate),
+					ConfigStateChecks: identityChecks(name, sameID, want()),
+				},
+				{
+					ResourceName: name, ImportState: true, ImportStateKind: resource.ImportBlockWithResourceIdentity,
+					Config: repositoryWebhookConfig(srv, append(base, `url = "https://ci.example.com/b"`)...),
+				},
+			},
+		})
+	})
+}
+
+// TestAccWorkspaceWebhookIdentity: workspace/project hooks have the identity
+// workspace + id and import by it.
+func TestAccWorkspaceWebhookIdentity(t *testing.T) {
+	useTerraformAtLeast(t, terraformIdentity, "resource identity")
+	bothProducts(t, func(t *testing.T, product emulator.Product) {
+		srv := startEmulator(t, product)
+		const name = "bitbucket_workspace_webhook.test"
+		config := workspaceWebhookConfig(srv, providerConfig(srv), `name = "org"`, `url = "https://ci.example.com/org"`,
+			`events = `+pushEvents(product))
+		sameID := statecheck.CompareValue(compare.ValuesSame())
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: testProviderFactories(),
+			TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(terraformIdentity)},
+			Steps: []resource.TestStep{
+				{
+					Config: config,
+					ConfigStateChecks: identityChecks(name, sameID, map[string]knownvalue.Check{
+						"workspace": knownvalue.StringExact(seededWorkspace(product))}),
+				},
+				{ResourceName: name, ImportState: true, ImportStateKind: resource.ImportBlockWithResourceIdentity, Config: config},
+			},
+		})
+	})
+}
+
+// TestAccAccessTokenIdentity: each Data Center token level has the identity
+// that names its owner plus the id, stable across update, and imports by it.
+func TestAccAccessTokenIdentity(t *testing.T) {
+	useTerraformAtLeast(t, terraformIdentity, "resource identity")
+	cases := []struct {
+		resourceType string
+		owner        string
+		perms        string
+		want         map[string]knownvalue.Check
+	}{
+		{"bitbucket_project_access_token", `workspace = "PRJ"`, `["PROJECT_READ"]`,
+			map[string]knownvalue.Check{"workspace": knownvalue.StringExact("PRJ")}},
+		{"bitbucket_repository_access_token", "workspace = \"PRJ\"\n  repository = \"api-service\"", `["REPO_READ"]`,
+			map[string]knownvalue.Check{"workspace": knownvalue.StringExact("PRJ"), "repository": knownvalue.StringExact("api-service")}},
+		// No user set: the identity records the user the provider authenticates as.
+		{"bitbucket_user_access_token", "", `["REPO_READ"]`,
+			map[string]knownvalue.Check{"user": knownvalue.StringExact(emulator.DCAdminUser)}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.resourceType, func(t *testing.T) {
+			srv := startEmulator(t, emulator.DataCenter)
+			name := tc.resourceType + ".test"
+			config := func(tokenName string) string {
+				return tokenResourceConfig(srv, tc.resourceType, tc.owner, fmt.Sprintf("name = %q", tokenName), "permissions = "+tc.perms)
+			}
+			sameID := statecheck.CompareValue(compare.ValuesSame())
+			want := func() map[string]knownvalue.Check {
+				m := map[string]knownvalue.Check{}
+				for k, v := range tc.want {
+					m[k] = v
+				}
+				return m
+			}
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories(),
+				TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(terraformIdentity)},
+				Steps: []resource.TestStep{
+					{Config: config("ci"), ConfigStateChecks: identityChecks(name, sameID, want())},
+					{
+						Config: config("ci-renamed"), ConfigPlanChecks: planAction(name, plancheck.ResourceActionUpdate),
+						ConfigStateChecks: identityChecks(name, sameID, want()),
+					},
+					{
+						ResourceName: name, ImportState: true, ImportStateKind: resource.ImportBlockWithResourceIdentity,
+						Config: config("ci-renamed"),
+						// Bitbucket shows a token's value only at creation, so an import plans no change but has none.
+					},
+				},
+				CheckDestroy: onlySeededTokensLeft(srv),
+			})
+		})
+	}
+}
