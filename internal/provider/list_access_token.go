@@ -111,8 +111,8 @@ func (r *accessTokenListResource) List(ctx context.Context, req list.ListRequest
 	default:
 		get("user", &cfg.User)
 	}
-	if !diags.HasError() && r.data.client.Product() == bitbucket.ProductCloud {
-		diags.AddError(cloudTokensSummary, "Bitbucket Cloud has no API for access tokens, so they cannot be listed either.")
+	if caps := r.data.client.Capabilities(); !diags.HasError() && !caps.AccessTokens {
+		diags.AddError("Access tokens cannot be listed here", caps.AccessTokensUnsupported)
 	}
 	var scopes []bitbucket.TokenScope
 	if !diags.HasError() {
