@@ -71,13 +71,10 @@ resource "bitbucket_connection" "ci" {
   repository = data.bitbucket_repository.api.repository
 
   # Data Center: the provider makes a read-only repository token.
-  dynamic "managed_token" {
-    for_each = var.product == "datacenter" ? [1] : []
-    content {
-      level       = "repository"
-      permissions = ["REPO_READ"]
-    }
-  }
+  managed_token = var.product == "datacenter" ? {
+    level       = "repository"
+    permissions = ["REPO_READ"]
+  } : null
   # Cloud: the token made in the web UI is supplied and verified.
   token = var.product == "cloud" ? var.service_token : null
 }

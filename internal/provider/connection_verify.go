@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
@@ -54,12 +55,13 @@ func levelsForPermissions(perms []string) []string {
 	return levelsUpTo(strongest)
 }
 
-func levelsSet(levels []string) types.Set {
-	values := make([]attr.Value, 0, len(levels))
-	for _, l := range levels {
-		values = append(values, types.StringValue(l))
+// stringSet is a set of strings (empty, not null, for none).
+func stringSet(values []string) types.Set {
+	elems := make([]attr.Value, 0, len(values))
+	for _, v := range values {
+		elems = append(elems, types.StringValue(v))
 	}
-	return types.SetValueMust(types.StringType, values)
+	return types.SetValueMust(types.StringType, elems)
 }
 
 func setEqualsStrings(ctx context.Context, set types.Set, want []string) bool {
@@ -88,9 +90,7 @@ func describeLevels(levels []string) string {
 // otherwise is drift.
 const privateBaseline = "verified_baseline"
 
-func readBaseline(ctx context.Context, private interface {
-	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
-}, diags *diag.Diagnostics) ([]string, bool) {
+func readBaseline(ctx context.Context, private privateGetter, diags *diag.Diagnostics) ([]string, bool) {
 	if private == nil {
 		return nil, false
 	}
@@ -103,9 +103,7 @@ func readBaseline(ctx context.Context, private interface {
 	return levels, true
 }
 
-func writeBaseline(ctx context.Context, private interface {
-	SetKey(context.Context, string, []byte) diag.Diagnostics
-}, levels []string, diags *diag.Diagnostics) {
+func writeBaseline(ctx context.Context, private privateSetter, levels []string, diags *diag.Diagnostics) {
 	var raw []byte
 	if levels != nil {
 		raw, _ = json.Marshal(levels)
@@ -128,23 +126,92 @@ type checkResult struct {
 	localhostBaseURL string
 }
 
-// credentialOf is the connection's credential for the check: a managed
+// credentialOf is the connection's credential for the check: the managed
 // token (Bearer), or a supplied token (Basic with username, else Bearer).
-// ok is false when there is none to check (a write-only token outside
-// the apply that sends it).
-func credentialOf(m connectionModel, writeOnly types.String) (bitbucket.Credentials, bool) {
+// ok is false when there is none to check (a write-only token outside the
+// apply that sends it).
+func credentialOf(m connectionModel, remote remoteConnection, writeOnly types.String) (bitbucket.Credentials, bool) {
+	if remote.token != nil {
+		return bitbucket.Credentials{AccessToken: remote.token.value}, remote.token.value != ""
+	}
 	token := m.Token.ValueString()
-	if token == "" {
+	if m.Token.IsUnknown() || token == "" {
 		token = writeOnly.ValueString()
 	}
 	switch {
-	case token == "":
+	case token == "" || !m.ManagedToken.IsNull():
 		return bitbucket.Credentials{}, false
-	case !m.ManagedToken.IsNull() || m.Username.ValueString() == "":
+	case m.Username.ValueString() == "":
 		return bitbucket.Credentials{AccessToken: token}, true
 	default:
 		return bitbucket.Credentials{Username: m.Username.ValueString(), Token: token}, true
 	}
+}
+
+// checkOnApply checks the credential after create or update (unless verify
+// is off) and records the result and the repository it read in remote. A
+// failure is an error: the credential does not do what the connection
+// needs. The clone URLs come from the provider's own read when the check
+// did not give them.
+func (r *connectionResource) checkOnApply(ctx context.Context, plan, config connectionModel, remote *remoteConnection, private privateSetter, diags *diag.Diagnostics) {
+	client := r.data.client
+	if plan.Verify.ValueBool() {
+		cred, ok := credentialOf(plan, *remote, config.TokenWO)
+		if !ok {
+			diags.AddAttributeError(path.Root("token_wo"), "No credential to check",
+				"The connection has no token value to check (token_wo was not given in this run). Pass token_wo, or set verify = false.")
+			return
+		}
+		var expected []string
+		if !plan.VerifiedPermissions.IsUnknown() && !plan.VerifiedPermissions.IsNull() {
+			expected = knownStrings(ctx, plan.VerifiedPermissions, diags)
+		}
+		res, err := r.check(ctx, plan, cred, expected)
+		if err != nil {
+			clientErrorDiagnostic(diags, client, "check the credential of "+describeConnection(plan), err)
+			return
+		}
+		remote.check, remote.repo = &res, res.repository
+		addCheckDiagnostics(diags, plan, res, true)
+		if res.failure == "" && plan.ManagedToken.IsNull() {
+			writeBaseline(ctx, private, res.levels, diags)
+		}
+	}
+	if repository := plan.Repository.ValueString(); repository != "" && remote.repo == nil && plan.CloneHTTPS.IsUnknown() && !diags.HasError() {
+		repo, err := client.GetRepository(ctx, plan.Workspace.ValueString(), repository)
+		if err != nil {
+			clientErrorDiagnostic(diags, client, "read the repository of "+describeConnection(plan), err)
+			return
+		}
+		remote.repo = repo
+	}
+}
+
+// checkOnRefresh checks the credential where it is in state (a write-only
+// token is checked only when it is sent): a managed token against its
+// permissions, a supplied one against what it could do at the last apply.
+// A failure is a warning; the plan then shows the change.
+func (r *connectionResource) checkOnRefresh(ctx context.Context, state connectionModel, private privateGetter, remote *remoteConnection, diags *diag.Diagnostics) {
+	cred, ok := credentialOf(state, *remote, types.StringNull())
+	if !state.Verify.ValueBool() || !ok {
+		return
+	}
+	var expected []string
+	if mt := nestedAs[managedTokenModel](ctx, state.ManagedToken, diags); mt != nil {
+		expected = levelsForPermissions(knownStrings(ctx, mt.Permissions, diags))
+	} else if baseline, known := readBaseline(ctx, private, diags); known {
+		expected = baseline
+	}
+	res, err := r.check(ctx, state, cred, expected)
+	if err != nil {
+		clientErrorDiagnostic(diags, r.data.client, "check the credential of "+describeConnection(state), err)
+		return
+	}
+	remote.check = &res
+	if res.repository != nil {
+		remote.repo = res.repository
+	}
+	addCheckDiagnostics(diags, state, res, false)
 }
 
 // check calls Bitbucket with cred and compares what it can do with
@@ -180,50 +247,56 @@ func (r *connectionResource) check(ctx context.Context, m connectionModel, cred 
 	if reported := access.ReportedBaseURL; reported != "" && bitbucket.IsLoopbackURL(reported) && !sameHost(reported, client.BaseURL()) {
 		res.localhostBaseURL = reported
 	}
-
 	if repository != "" {
 		res.levels = levelsUpTo(access.Repositories[repository])
-	} else {
-		// Every repository the provider can see must be readable.
-		all, err := client.ListRepositories(ctx, workspace, bitbucket.RepositoryFilter{})
-		if err != nil {
-			return res, err
-		}
-		weakest := bitbucket.AccessAdmin
-		var unreadable []string
-		for _, repo := range all {
-			level, ok := access.Repositories[repo.Slug]
-			if !ok {
-				unreadable = append(unreadable, repo.Slug)
-				continue
-			}
-			if slices.Index(accessLevels, level) < slices.Index(accessLevels, weakest) {
-				weakest = level
-			}
-		}
-		switch {
-		case len(unreadable) > 0:
-			shown := unreadable
-			if len(shown) > 5 {
-				shown = append(slices.Clone(shown[:5]), fmt.Sprintf("and %d more", len(unreadable)-5))
-			}
-			res.failure = fmt.Sprintf("the connection's credential can read only %d of the %d repositories of %s %s "+
-				"(not: %s)", len(all)-len(unreadable), len(all), workspaceNoun(client), workspace, strings.Join(shown, ", "))
-			return res, nil
-		case len(all) == 0 && expected != nil:
-			// Nothing to disprove: the listing was allowed.
-			res.levels = slices.Clone(expected)
-		case len(all) == 0:
-			res.levels = []string{bitbucket.AccessRead}
-		default:
-			res.levels = levelsUpTo(weakest)
-		}
+	} else if err := r.checkEveryRepository(ctx, workspace, access, expected, &res); err != nil || res.failure != "" {
+		return res, err
 	}
 	if expected != nil && !slices.Equal(sortedCopy(res.levels), sortedCopy(expected)) {
 		res.failure = fmt.Sprintf("the connection's credential can do %s with %s, but it was made for %s: its "+
 			"permissions (or its owner's) were changed", describeLevels(res.levels), target, describeLevels(expected))
 	}
 	return res, nil
+}
+
+// checkEveryRepository fills res for a workspace connection: every
+// repository the provider can see must be readable with the credential,
+// and the weakest level among them is what it can do.
+func (r *connectionResource) checkEveryRepository(ctx context.Context, workspace string, access *bitbucket.Access, expected []string, res *checkResult) error {
+	client := r.data.client
+	all, err := client.ListRepositories(ctx, workspace, bitbucket.RepositoryFilter{})
+	if err != nil {
+		return err
+	}
+	weakest := bitbucket.AccessAdmin
+	var unreadable []string
+	for _, repo := range all {
+		level, ok := access.Repositories[repo.Slug]
+		if !ok {
+			unreadable = append(unreadable, repo.Slug)
+			continue
+		}
+		if slices.Index(accessLevels, level) < slices.Index(accessLevels, weakest) {
+			weakest = level
+		}
+	}
+	switch {
+	case len(unreadable) > 0:
+		shown := unreadable
+		if len(shown) > 5 {
+			shown = append(slices.Clone(shown[:5]), fmt.Sprintf("and %d more", len(unreadable)-5))
+		}
+		res.failure = fmt.Sprintf("the connection's credential can read only %d of the %d repositories of %s %s "+
+			"(not: %s)", len(all)-len(unreadable), len(all), workspaceNoun(client), workspace, strings.Join(shown, ", "))
+	case len(all) == 0 && expected != nil:
+		// Nothing to disprove: the listing was allowed.
+		res.levels = slices.Clone(expected)
+	case len(all) == 0:
+		res.levels = []string{bitbucket.AccessRead}
+	default:
+		res.levels = levelsUpTo(weakest)
+	}
+	return nil
 }
 
 func sortedCopy(s []string) []string {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -93,11 +94,11 @@ func TestAccConnectionManagedRepositoryToken(t *testing.T) {
 			`name       = "appcircle"`,
 			`workspace  = "PRJ"`,
 			`repository = "api-service"`,
-			`managed_token {`,
+			`managed_token = {`,
 			`  level       = "repository"`,
 			`  permissions = `+permissions,
 			`}`,
-			`webhook {`,
+			`webhook = {`,
 			`  url               = "https://hooks.appcircle.example/bitbucket"`,
 			`  events            = ["repo:refs_changed", "pr:opened"]`,
 			`  secret_wo         = "hook-secret"`,
@@ -228,7 +229,7 @@ func TestAccConnectionManagedTokenLevels(t *testing.T) {
 					`name       = "xcode-cloud"`,
 					`workspace  = "PRJ"`,
 					`repository = "api-service"`,
-					`managed_token {`,
+					`managed_token = {`,
 					`  level       = "user"`,
 					`  permissions = ["PROJECT_READ", "REPO_ADMIN"]`,
 					`  expiry_days = 90`,
@@ -252,7 +253,7 @@ func TestAccConnectionManagedTokenLevels(t *testing.T) {
 					`name       = "xcode-cloud"`,
 					`workspace  = "PRJ"`,
 					`repository = "api-service"`,
-					`managed_token {`,
+					`managed_token = {`,
 					`  level       = "user"`,
 					`  permissions = ["PROJECT_READ", "REPO_ADMIN"]`,
 					`  expiry_days = 30`,
@@ -271,7 +272,7 @@ func TestAccConnectionManagedTokenLevels(t *testing.T) {
 				Config: connectionConfig(srv,
 					`name      = "xcode-cloud"`,
 					`workspace = "PRJ"`,
-					`managed_token {`,
+					`managed_token = {`,
 					`  level       = "project"`,
 					`  permissions = ["PROJECT_READ"]`,
 					`}`,
@@ -340,7 +341,7 @@ func TestAccConnectionSuppliedToken(t *testing.T) {
 			fmt.Sprintf(`workspace  = %q`, workspace),
 			`repository = "api-service"`,
 			fmt.Sprintf(`token      = %q`, token),
-			`webhook {`,
+			`webhook = {`,
 			`  url    = "https://hooks.appcircle.example/bitbucket"`,
 			`  events = `+pushAndPREvents(product),
 			`}`,
@@ -464,7 +465,7 @@ func TestAccConnectionWorkspaceLevel(t *testing.T) {
 					`workspace = "acme"`,
 					fmt.Sprintf(`username  = %q`, emulator.CloudMemberEmail),
 					fmt.Sprintf(`token     = %q`, emulator.CloudMemberAPIToken),
-					`webhook {`,
+					`webhook = {`,
 					`  url    = "https://blubracket.example/hooks/bitbucket"`,
 					`  events = ["repo:push"]`,
 					`}`,
@@ -502,7 +503,7 @@ func TestAccConnectionPlanTimeErrors(t *testing.T) {
 					`name       = "ci"`,
 					`workspace  = "acme"`,
 					`repository = "api-service"`,
-					`managed_token {`,
+					`managed_token = {`,
 					`  level       = "repository"`,
 					`  permissions = ["REPO_READ"]`,
 					`}`,
@@ -513,29 +514,29 @@ func TestAccConnectionPlanTimeErrors(t *testing.T) {
 			{
 				Config:      connectionConfig(dc, `name = "ci"`, `workspace = "PRJ"`),
 				PlanOnly:    true,
-				ExpectError: errorText("Missing credential"),
+				ExpectError: errorText("Exactly one of these attributes must be configured", "managed_token", "token", "token_wo"),
 			},
 			{
 				Config: connectionConfig(dc, `name = "ci"`, `workspace = "PRJ"`, `token = "x"`,
-					`managed_token {`, `  level = "project"`, `  permissions = ["PROJECT_READ"]`, `}`),
+					`managed_token = {`, `  level = "project"`, `  permissions = ["PROJECT_READ"]`, `}`),
 				PlanOnly:    true,
-				ExpectError: errorText("Conflicting credentials"),
+				ExpectError: errorText("Exactly one of these attributes must be configured", "managed_token", "token", "token_wo"),
 			},
 			{
 				Config: connectionConfig(dc, `name = "ci"`, `workspace = "PRJ"`,
-					`managed_token {`, `  level = "repository"`, `  permissions = ["PROJECT_READ"]`, `}`),
+					`managed_token = {`, `  level = "repository"`, `  permissions = ["PROJECT_READ"]`, `}`),
 				PlanOnly:    true,
 				ExpectError: errorText("A repository token needs a repository"),
 			},
 			{
 				Config: connectionConfig(dc, `name = "ci"`, `workspace = "PRJ"`, `repository = "api-service"`,
-					`managed_token {`, `  level = "repository"`, `  permissions = ["PROJECT_READ"]`, `}`),
+					`managed_token = {`, `  level = "repository"`, `  permissions = ["PROJECT_READ"]`, `}`),
 				PlanOnly:    true,
-				ExpectError: errorText("PROJECT_READ is not a repository permission"),
+				ExpectError: errorText(`"PROJECT_READ" is not a valid permission for a repository access token`),
 			},
 			{
 				Config: connectionConfig(dc, `name = "ci"`, `workspace = "PRJ"`, `repository = "api-service"`, `token = "x"`,
-					`webhook {`, `  url = "https://ci.example.com"`, `  events = ["repo:push"]`, `}`),
+					`webhook = {`, `  url = "https://ci.example.com"`, `  events = ["repo:push"]`, `}`),
 				PlanOnly:    true,
 				ExpectError: errorText(`"repo:push" is not a Bitbucket Data Center repository webhook event`),
 			},
@@ -585,7 +586,7 @@ func suppliedConnection(workspace, token string) connectionModel {
 		ManagedToken: types.ObjectNull(managedTokenAttrTypes), Token: types.StringValue(token),
 		TokenWO: types.StringNull(), TokenWOVersion: types.Int64Null(), Username: types.StringNull(),
 		Webhook: types.ObjectNull(connectionWebhookAttrTypes), Verify: types.BoolValue(true),
-		TokenID: types.StringNull(), WebhookID: types.StringNull(), VerifiedPermissions: levelsSet([]string{"read"}),
+		TokenID: types.StringNull(), WebhookID: types.StringNull(), VerifiedPermissions: stringSet([]string{"read"}),
 		CloneHTTPS: types.StringNull(), CloneSSH: types.StringNull(),
 	}
 }
@@ -691,7 +692,7 @@ func TestAccConnectionTokenCreateAnswerLost(t *testing.T) {
 				`name       = "ci"`,
 				`workspace  = "PRJ"`,
 				`repository = "api-service"`,
-				`managed_token {`,
+				`managed_token = {`,
 				`  level       = "repository"`,
 				`  permissions = ["REPO_READ"]`,
 				`}`,
@@ -767,13 +768,10 @@ resource "bitbucket_connection" "ci" {
   name       = "ci-service"
   workspace  = "PRJ"
   repository = "api-service"
-  dynamic "managed_token" {
-    for_each = var.product == "datacenter" ? [1] : []
-    content {
-      level       = "repository"
-      permissions = ["REPO_READ"]
-    }
-  }
+  managed_token = var.product == "datacenter" ? {
+    level       = "repository"
+    permissions = ["REPO_READ"]
+  } : null
   token = var.product == "cloud" ? "supplied" : null
 }
 `,
@@ -798,7 +796,7 @@ resource "bitbucket_connection" "ci" {
   name       = "ci-service"
   workspace  = "PRJ"
   repository = "api-service"
-  managed_token {
+  managed_token = {
     level       = "repository"
     permissions = ["REPO_READ"]
   }
@@ -820,10 +818,269 @@ func TestAccConnectionExpiryDaysBound(t *testing.T) {
 	for _, days := range []string{"0", "9999999999"} {
 		steps = append(steps, tfresource.TestStep{
 			Config: connectionConfig(srv, `name = "ci"`, `workspace = "PRJ"`, `repository = "api-service"`,
-				`managed_token {`, `  level = "repository"`, `  permissions = ["REPO_READ"]`, `  expiry_days = `+days, `}`),
+				`managed_token = {`, `  level = "repository"`, `  permissions = ["REPO_READ"]`, `  expiry_days = `+days, `}`),
 			PlanOnly:    true,
 			ExpectError: errorText("expiry_days", "must be between 1 and 36500"),
 		})
 	}
 	tfresource.ParallelTest(t, tfresource.TestCase{ProtoV6ProviderFactories: testProviderFactories(), Steps: steps})
+}
+
+// addHookOutOfBand makes a webhook with the admin client, as a person would
+// in Bitbucket's UI.
+func addHookOutOfBand(t *testing.T, srv *emulator.Server, scope bitbucket.WebhookScope, name string) *bitbucket.Webhook {
+	t.Helper()
+	events := []string{"repo:refs_changed"}
+	if srv.Product() == emulator.Cloud {
+		events = []string{"repo:push"}
+	}
+	hook, err := newConnectionForTest(t, srv).data.client.CreateWebhook(context.Background(), scope,
+		bitbucket.WebhookInput{Name: name, URL: "https://hand-made.example/hook", Events: events, Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hook
+}
+
+// TestAccConnectionImportOfNothingFails (issue 11 item 4): importing a
+// connection of which Bitbucket holds nothing fails like every other
+// resource, on both products.
+func TestAccConnectionImportOfNothingFails(t *testing.T) {
+	bothProducts(t, func(t *testing.T, product emulator.Product) {
+		srv := startEmulator(t, product)
+		workspace := seededWorkspace(product)
+		tfresource.ParallelTest(t, tfresource.TestCase{
+			ProtoV6ProviderFactories: testProviderFactories(),
+			Steps: []tfresource.TestStep{{
+				Config: connectionConfig(srv, `name = "nope"`, fmt.Sprintf(`workspace = %q`, workspace),
+					`repository = "api-service"`, `token = "x"`),
+				ResourceName:  connectionName,
+				ImportState:   true,
+				ImportStateId: workspace + "/api-service/nope",
+				ExpectError:   errorText("Cannot import non-existent remote object"),
+			}},
+		})
+	})
+}
+
+// TestAccConnectionImportLeavesOtherLevelTokens (issue 11 item 5): a
+// personal token of the provider's user that happens to carry the
+// connection's name is not adopted by an import of a connection that makes
+// a project token, and the next apply does not revoke it.
+func TestAccConnectionImportLeavesOtherLevelTokens(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	personal, err := srv.AddDCAccessToken(emulator.AccessToken{Level: "user", User: emulator.DCAdminUser, Name: "ci",
+		Permissions: []string{"PROJECT_ADMIN"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addHookOutOfBand(t, srv, bitbucket.WebhookScope{Workspace: "PRJ"}, "ci")
+	config := connectionConfig(srv,
+		`name      = "ci"`,
+		`workspace = "PRJ"`,
+		`managed_token = {`,
+		`  level       = "project"`,
+		`  permissions = ["PROJECT_READ"]`,
+		`}`,
+		`webhook = {`,
+		`  url    = "https://hand-made.example/hook"`,
+		`  events = ["repo:refs_changed"]`,
+		`}`,
+	)
+	personalAlive := func() error {
+		for _, tok := range srv.AccessTokens() {
+			if tok.ID == personal.ID {
+				return nil
+			}
+		}
+		return fmt.Errorf("the personal token %s named like the connection was revoked", personal.ID)
+	}
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []tfresource.TestStep{
+			{
+				Config:             config,
+				ResourceName:       connectionName,
+				ImportState:        true,
+				ImportStateId:      "PRJ/ci",
+				ImportStatePersist: true,
+			},
+			{
+				Config: config,
+				Check: func(s *terraform.State) error {
+					if err := personalAlive(); err != nil {
+						return err
+					}
+					var project []emulator.AccessToken
+					for _, tok := range connectionTokens(srv, "ci") {
+						if tok.Level == "project" {
+							project = append(project, tok)
+						}
+					}
+					if len(project) != 1 || project[0].ID != s.RootModule().Resources[connectionName].Primary.Attributes["token_id"] {
+						return fmt.Errorf("project tokens named ci: %+v; want one, the one in state", project)
+					}
+					return nil
+				},
+			},
+		},
+		CheckDestroy: func(*terraform.State) error { return personalAlive() },
+	})
+}
+
+// TestAccConnectionCreateRefusesSameNamed (issue 11 item 10): a connection
+// is found by its name, so create refuses to make a second webhook or token
+// of that name and says which import ID adopts the existing ones; nothing
+// is created.
+func TestAccConnectionCreateRefusesSameNamed(t *testing.T) {
+	t.Run("webhook", func(t *testing.T) {
+		bothProducts(t, func(t *testing.T, product emulator.Product) {
+			srv := startEmulator(t, product)
+			workspace := seededWorkspace(product)
+			addHookOutOfBand(t, srv, bitbucket.WebhookScope{Workspace: workspace, Repository: "api-service"}, "ci")
+			tfresource.ParallelTest(t, tfresource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories(),
+				Steps: []tfresource.TestStep{{
+					Config: connectionConfig(srv, `name = "ci"`, fmt.Sprintf(`workspace = %q`, workspace),
+						`repository = "api-service"`, `verify = false`, `token = "x"`,
+						`webhook = {`, `  url = "https://ci.example.com/hook"`, `  events = `+pushEvents(product), `}`),
+					ExpectError: errorText("already exists: import it as " + workspace + "/api-service/ci"),
+				}},
+			})
+			if n := len(srv.Webhooks()); n != 1 {
+				t.Errorf("%d webhooks after the refused create, want only the hand-made one", n)
+			}
+		})
+	})
+	t.Run("token", func(t *testing.T) {
+		srv := startEmulator(t, emulator.DataCenter)
+		if _, err := srv.AddDCAccessToken(emulator.AccessToken{Level: "repository", Workspace: "PRJ", Repository: "api-service",
+			Name: "ci", Permissions: []string{"REPO_READ"}}); err != nil {
+			t.Fatal(err)
+		}
+		tfresource.ParallelTest(t, tfresource.TestCase{
+			ProtoV6ProviderFactories: testProviderFactories(),
+			Steps: []tfresource.TestStep{{
+				Config: connectionConfig(srv, `name = "ci"`, `workspace = "PRJ"`, `repository = "api-service"`,
+					`managed_token = {`, `  level = "repository"`, `  permissions = ["REPO_READ"]`, `}`,
+					`webhook = {`, `  url = "https://ci.example.com/hook"`, `  events = ["repo:refs_changed"]`, `}`),
+				ExpectError: errorText("already exists: import it as PRJ/api-service/ci"),
+			}},
+		})
+		if n := len(connectionTokens(srv, "ci")); n != 1 {
+			t.Errorf("%d tokens named ci after the refused create, want only the hand-made one", n)
+		}
+		if n := len(srv.Webhooks()); n != 0 {
+			t.Errorf("%d webhooks after the refused create, want none", n)
+		}
+	})
+}
+
+// TestAccConnectionWebhookCheckedWhateverTheCredential (issue 11 item 12):
+// a webhook without events is a plan-time error with a supplied token too.
+func TestAccConnectionWebhookCheckedWhateverTheCredential(t *testing.T) {
+	bothProducts(t, func(t *testing.T, product emulator.Product) {
+		srv := startEmulator(t, product)
+		workspace := seededWorkspace(product)
+		tfresource.ParallelTest(t, tfresource.TestCase{
+			ProtoV6ProviderFactories: testProviderFactories(),
+			Steps: []tfresource.TestStep{{
+				Config: connectionConfig(srv, `name = "ci"`, fmt.Sprintf(`workspace = %q`, workspace),
+					`repository = "api-service"`, `token = "x"`,
+					`webhook = {`, `  url = "https://ci.example.com/hook"`, `}`),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)events.*required|Incomplete webhook`),
+			}},
+		})
+	})
+}
+
+// TestAccConnectionVerifyFalse (issue 13 item 8): with verify = false the
+// credential is never used: a token Bitbucket would reject is applied,
+// verified_permissions is null and the clone URLs come from the provider's
+// own read. Turning verify on checks it, and the apply fails.
+func TestAccConnectionVerifyFalse(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	config := func(verify bool) string {
+		return connectionConfig(srv, `name = "ci"`, `workspace = "PRJ"`, `repository = "api-service"`,
+			`token = "not-a-token"`, fmt.Sprintf(`verify = %t`, verify))
+	}
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []tfresource.TestStep{
+			{
+				Config: config(false),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(connectionName, tfjsonpath.New("verified_permissions"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(connectionName, tfjsonpath.New("clone_https"), knownvalue.StringExact(srv.URL()+"/scm/prj/api-service.git")),
+				},
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				Config:      config(true),
+				ExpectError: errorText("Connection credential check failed", "rejected the connection's credential"),
+			},
+		},
+	})
+}
+
+// TestAccConnectionTokenRevokeFails (issue 13 item 8): when revoking the
+// managed token fails, on replacement (a new expiry) or on destroy, the
+// apply fails saying so, state keeps the token, and the next apply
+// finishes the job with no token left over.
+func TestAccConnectionTokenRevokeFails(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	const item = "/rest/access-tokens/1.0/projects/{projectKey}/repos/{repositorySlug}/{tokenId}"
+	failRevoke := func() {
+		srv.InjectFault(emulator.Fault{Method: "DELETE", Route: item, Kind: emulator.FaultStatus, Status: 500})
+	}
+	config := func(expiry int) string {
+		return connectionConfig(srv, `name = "ci"`, `workspace = "PRJ"`, `repository = "api-service"`,
+			`managed_token = {`, `  level = "repository"`, `  permissions = ["REPO_READ"]`, fmt.Sprintf(`  expiry_days = %d`, expiry), `}`)
+	}
+	onlyExpiry := func(days int) func(*terraform.State) error {
+		return func(*terraform.State) error {
+			if tok := onlyConnectionToken(t, srv, "ci"); tok.ExpiryDays != days {
+				return fmt.Errorf("token %+v, want the %d-day one", tok, days)
+			}
+			return nil
+		}
+	}
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		CheckDestroy:             connectionGone(srv, "ci"),
+		Steps: []tfresource.TestStep{
+			{Config: config(30), Check: onlyExpiry(30)},
+			{PreConfig: failRevoke, Config: config(60), ExpectError: errorText("Failed to revoke the token of connection \"ci\"")},
+			{PreConfig: srv.ClearFaults, Config: config(60), Check: onlyExpiry(60)},
+			{PreConfig: failRevoke, Config: providerConfig(srv), ExpectError: errorText("Failed to revoke the token of connection \"ci\"")},
+			{PreConfig: srv.ClearFaults, Config: providerConfig(srv), Check: connectionGone(srv, "ci")},
+		},
+	})
+	if n := srv.RequestCount("DELETE", item); n < 3 {
+		t.Errorf("%d token revocations sent, want the failing ones and the two that worked", n)
+	}
+}
+
+// TestConnectionNestedAttributesRequired (issue 12 item 15, issue 13 item
+// 2): managed_token and webhook are nested attributes, not blocks, and the
+// inner attributes a connection cannot do without are required, so the
+// schema checks them and the docs list them as Required.
+func TestConnectionNestedAttributesRequired(t *testing.T) {
+	var resp resource.SchemaResponse
+	(&connectionResource{}).Schema(context.Background(), resource.SchemaRequest{}, &resp)
+	if len(resp.Schema.Blocks) != 0 {
+		t.Errorf("blocks %v, want none", resp.Schema.Blocks)
+	}
+	for nested, required := range map[string][]string{"managed_token": {"level", "permissions"}, "webhook": {"url", "events"}} {
+		attr, ok := resp.Schema.Attributes[nested].(schema.SingleNestedAttribute)
+		if !ok {
+			t.Fatalf("%s is %T, want a single nested attribute", nested, resp.Schema.Attributes[nested])
+		}
+		for _, name := range required {
+			if !attr.Attributes[name].IsRequired() {
+				t.Errorf("%s.%s is not required", nested, name)
+			}
+		}
+	}
 }

@@ -151,10 +151,10 @@ func secretsAuditProductConfig(product emulator.Product, secrets map[string]stri
 		secrets["connection's supplied token"] = emulator.CloudAccessToken
 		return fmt.Sprintf(`
 resource "bitbucket_connection" "supplied" {
-  name       = "audit"
+  name       = "audit-connection" # not the webhooks' name: a connection is found by its name
   repository = "api-service"
   token      = %q
-  webhook {
+  webhook = {
     url               = "https://service.example.com/hook"
     events            = %s
     secret_wo         = var.wo_secret
@@ -186,13 +186,13 @@ output "tokens" {
 }
 
 resource "bitbucket_connection" "managed" {
-  name       = "audit"
+  name       = "audit-connection" # not the webhooks' name: a connection is found by its name
   repository = "api-service"
-  managed_token {
+  managed_token = {
     level       = "repository"
     permissions = ["REPO_READ"]
   }
-  webhook {
+  webhook = {
     url               = "https://service.example.com/hook"
     events            = %s
     secret_wo         = var.wo_secret

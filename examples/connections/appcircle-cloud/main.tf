@@ -51,7 +51,7 @@ resource "bitbucket_connection" "appcircle" {
   token_wo         = var.repository_access_token
   token_wo_version = var.token_version
 
-  webhook {
+  webhook = {
     url    = var.webhook_url
     events = ["repo:push", "pullrequest:created", "pullrequest:updated", "pullrequest:fulfilled"]
   }

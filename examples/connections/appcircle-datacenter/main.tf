@@ -42,12 +42,12 @@ resource "bitbucket_connection" "appcircle" {
   workspace  = var.workspace
   repository = var.repository
 
-  managed_token {
+  managed_token = {
     level       = "repository"
     permissions = ["REPO_READ"]
   }
 
-  webhook {
+  webhook = {
     url               = var.webhook_url
     events            = ["repo:refs_changed", "pr:opened", "pr:from_ref_updated", "pr:merged"]
     secret_wo         = var.webhook_secret

@@ -43,7 +43,7 @@ resource "bitbucket_connection" "blubracket" {
   username = var.username
   token    = var.token
 
-  webhook {
+  webhook = {
     url    = var.webhook_url
     events = ["repo:push", "repo:created"]
   }

@@ -29,7 +29,7 @@ resource "bitbucket_connection" "nx_cloud" {
   workspace  = var.workspace
   repository = var.repository
 
-  managed_token {
+  managed_token = {
     level       = "user"
     permissions = ["REPO_WRITE"]
     expiry_days = 180

@@ -30,7 +30,7 @@ resource "bitbucket_connection" "xcode_cloud" {
   workspace  = var.workspace
   repository = var.repository
 
-  managed_token {
+  managed_token = {
     level       = "user"
     permissions = ["PROJECT_READ", "REPO_ADMIN"]
     expiry_days = 365

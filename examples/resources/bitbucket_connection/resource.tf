@@ -5,12 +5,12 @@ resource "bitbucket_connection" "appcircle" {
   workspace  = "PRJ" # Data Center project key (a Cloud workspace slug on Cloud)
   repository = "api-service"
 
-  managed_token {
+  managed_token = {
     level       = "repository"
     permissions = ["REPO_READ"]
   }
 
-  webhook {
+  webhook = {
     url               = "https://hooks.appcircle.example/bitbucket/api-service"
     events            = ["repo:refs_changed", "pr:opened", "pr:from_ref_updated"]
     secret_wo         = var.webhook_secret
