@@ -158,16 +158,12 @@ func remoteFromState(ctx context.Context, m connectionModel, diags *diag.Diagnos
 }
 
 // hookFrom is the server's webhook; fingerprint is that of the secret
-// last sent ("" for none or not known).
-func hookFrom(hook *bitbucket.Webhook, fingerprint string, secretReturned bool) *remoteHook {
-	changed := secretReturned && fingerprint != "" && sha256Hex(hook.Secret) != fingerprint
+// last sent ("" for none or not known). Where the server returns secrets,
+// a changed one is lost too.
+func hookFrom(hook *bitbucket.Webhook, fingerprint string) *remoteHook {
+	changed := hook.SecretReturned && fingerprint != "" && sha256Hex(hook.Secret) != fingerprint
 	return &remoteHook{id: hook.ID, url: hook.URL, events: hook.Events, active: hook.Active,
 		secretLost: !hook.SecretSet || changed}
-}
-
-// webhookSecretReturned reports whether the server returns webhook secrets.
-func webhookSecretReturned(client bitbucket.Client) bool {
-	return client.Product() != bitbucket.ProductCloud
 }
 
 // readRemote reads what state says the connection holds. exists is false
@@ -232,7 +228,7 @@ func (r *connectionResource) readHook(ctx context.Context, state connectionModel
 		clientErrorDiagnostic(diags, client, "read the webhook of "+describeConnection(state), err)
 		return false
 	default:
-		remote.hook = hookFrom(hook, readFingerprint(ctx, private, diags), webhookSecretReturned(client))
+		remote.hook = hookFrom(hook, readFingerprint(ctx, private, diags))
 	}
 	return true
 }
@@ -364,7 +360,7 @@ func (r *connectionResource) createHook(ctx context.Context, m connectionModel, 
 		return nil
 	}
 	writeFingerprint(ctx, private, secret, diags)
-	return hookFrom(hook, fingerprintOf(secret), webhookSecretReturned(client))
+	return hookFrom(hook, fingerprintOf(secret))
 }
 
 // applyHook makes the webhook what the plan says: created, deleted, or sent
@@ -415,7 +411,7 @@ func (r *connectionResource) updateHook(ctx context.Context, plan connectionMode
 	if sendSecret {
 		writeFingerprint(ctx, private, secret, diags)
 	}
-	remote.hook = hookFrom(hook, fingerprintOf(secret), webhookSecretReturned(client))
+	remote.hook = hookFrom(hook, fingerprintOf(secret))
 	return true
 }
 
@@ -523,24 +519,25 @@ func (r *connectionResource) lookUpHook(ctx context.Context, m connectionModel, 
 	if len(named) != 1 {
 		return nil
 	}
-	return hookFrom(&named[0], "", webhookSecretReturned(client))
+	return hookFrom(&named[0], "")
 }
 
 // lookUpTokens lists the tokens named after the connection, most specific
-// level first. A product without tokens has none.
+// level first. A product without access tokens has none.
 func (r *connectionResource) lookUpTokens(ctx context.Context, m connectionModel, diags *diag.Diagnostics) []*remoteToken {
 	client := r.data.client
 	levels := []bitbucket.TokenLevel{bitbucket.TokenLevelProject, bitbucket.TokenLevelUser}
 	if m.Repository.ValueString() != "" {
 		levels = append([]bitbucket.TokenLevel{bitbucket.TokenLevelRepository}, levels...)
 	}
+	if !client.Capabilities().AccessTokens {
+		return nil
+	}
 	var found []*remoteToken
 	var refused error
 	for _, level := range levels {
 		tokens, err := client.ListAccessTokens(ctx, tokenScope(m, level))
 		switch {
-		case errors.Is(err, bitbucket.ErrUnsupported):
-			return nil
 		case errors.Is(err, bitbucket.ErrForbidden) || errors.Is(err, bitbucket.ErrUnauthorized):
 			refused = cmp.Or(refused, err) // not this provider user's to see; maybe the next level
 			continue

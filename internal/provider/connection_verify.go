@@ -220,12 +220,12 @@ func (r *connectionResource) checkOnRefresh(ctx context.Context, state connectio
 func (r *connectionResource) check(ctx context.Context, m connectionModel, cred bitbucket.Credentials, expected []string) (checkResult, error) {
 	client := r.data.client
 	workspace, repository := m.Workspace.ValueString(), m.Repository.ValueString()
-	as, err := bitbucket.NewWithCredentials(client, cred)
+	as, err := client.WithCredentials(cred)
 	if err != nil {
 		return checkResult{}, fmt.Errorf("the connection's credential cannot be used: %w", err)
 	}
 	res := checkResult{levels: []string{}}
-	access, err := bitbucket.CheckAccess(ctx, as, workspace, repository)
+	access, err := as.CheckAccess(ctx, workspace, repository)
 	target := "the repositories of " + workspaceNoun(client) + " " + workspace
 	if repository != "" {
 		target = "repository " + workspace + "/" + repository

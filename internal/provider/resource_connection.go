@@ -435,12 +435,10 @@ func priorConnection(ctx context.Context, state tfsdk.State, diags *diag.Diagnos
 // not in its catalogue. Whatever the credential, the webhook is checked.
 func (r *connectionResource) checkProductSupports(ctx context.Context, plan, config connectionModel, diags *diag.Diagnostics) {
 	client := r.data.client
-	if !config.ManagedToken.IsNull() && !tokensSupported(client) {
+	if caps := client.Capabilities(); !config.ManagedToken.IsNull() && !caps.AccessTokens {
 		diags.AddAttributeError(path.Root("managed_token"), "Managed tokens need Bitbucket Data Center",
-			"Bitbucket Cloud has no API to create access tokens, so the provider cannot make one for this connection. "+
-				"Create a repository, project or workspace access token (or an API token) in Bitbucket's web UI with the "+
-				"permissions the service needs, and supply it in token_wo (+ token_wo_version) or token, with username "+
-				"for an API token. Remove managed_token.")
+			caps.AccessTokensUnsupported+"\n\nFor this connection, supply such a token (or an API token, with "+
+				"username) in token_wo (+ token_wo_version) or token, and remove managed_token.")
 		return
 	}
 	if mt := nestedAs[managedTokenModel](ctx, config.ManagedToken, diags); mt != nil {
@@ -451,11 +449,6 @@ func (r *connectionResource) checkProductSupports(ctx context.Context, plan, con
 	if wh := nestedAs[connectionWebhookModel](ctx, plan.Webhook, diags); wh != nil {
 		checkWebhookEvents(ctx, client, !plan.Repository.IsNull(), wh.Events, path.Root("webhook").AtName("events"), diags)
 	}
-}
-
-// tokensSupported reports whether the product has an API to make tokens.
-func tokensSupported(client bitbucket.Client) bool {
-	return client.Product() != bitbucket.ProductCloud
 }
 
 // planIdentity plans the id from the attributes that name the connection.
