@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // cloudTokensUnsupported says why access tokens are not managed on Cloud and
@@ -37,6 +38,9 @@ func (d *dataCenterClient) Capabilities() Capabilities {
 		VersionGated:               true,
 	}
 }
+
+func (c *cloudClient) Now() time.Time      { return c.h.serverNow() }
+func (d *dataCenterClient) Now() time.Time { return d.h.serverNow() }
 
 func (c *cloudClient) WebhookEvents(repositoryHook bool) []string {
 	return WebhookEvents(ProductCloud, repositoryHook)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/emulator"
@@ -132,5 +133,28 @@ func TestFakeClient(t *testing.T) {
 	got, err := bitbucket.CheckAccess(context.Background(), c, "ws", "r")
 	if err != nil || got != want {
 		t.Errorf("CheckAccess = %+v, %v", got, err)
+	}
+}
+
+// TestNowIsTheServersClock: after an answer, Now follows the server's Date
+// header, not the local clock.
+func TestNowIsTheServersClock(t *testing.T) {
+	ctx := context.Background()
+	srv := emulator.NewTestServer(t, emulator.Options{Product: emulator.Cloud})
+	c, err := bitbucket.New(ctx, bitbucket.Config{BaseURL: srv.BaseURL(), Product: bitbucket.ProductCloud,
+		Username: emulator.CloudOwnerEmail, Token: emulator.CloudOwnerAPIToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(c.Now()); d < -time.Minute || d > time.Minute {
+		t.Errorf("Now before any answer is %s away from the local clock", d)
+	}
+	future := time.Date(2031, 6, 1, 8, 0, 0, 0, time.UTC)
+	srv.SetNow(future)
+	if _, err := c.GetWorkspace(ctx, emulator.CloudWorkspace); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Now(); got.Before(future) || got.After(future.Add(time.Minute)) {
+		t.Errorf("Now = %s, want the server's %s", got, future)
 	}
 }

@@ -50,6 +50,11 @@ type Client interface {
 	// ErrNotFound.
 	CheckAccess(ctx context.Context, workspace, repository string) (*Access, error)
 
+	// Now is the server's current time, as the Date header of its latest
+	// answer gives it (to the second); the local clock before any answer.
+	// Expiry is the server's judgement, so compare expiry times with this.
+	Now() time.Time
+
 	// CheckCredentials sends one authenticated request and reports whether
 	// Bitbucket accepted the credentials. A credential that authenticates but
 	// lacks the permission for that one request is accepted (nil).

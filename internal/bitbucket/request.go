@@ -37,6 +37,33 @@ type httpClient struct {
 	// seenUser is the last X-AUSERNAME a Data Center answer carried.
 	mu       sync.Mutex
 	seenUser string
+	// clockOffset is the server's clock minus ours, from the Date header
+	// of the latest answer; clockSeen says whether one was seen.
+	clockOffset time.Duration
+	clockSeen   bool
+}
+
+// noteServerDate records the server's clock from an answer's Date header
+// (RFC 9110 section 6.6.1: a server with a clock sends it on every answer).
+func (h *httpClient) noteServerDate(resp *http.Response, received time.Time) {
+	date, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.clockOffset, h.clockSeen = date.Sub(received), true
+}
+
+// serverNow is the server's current time as its latest answer's Date header
+// gives it (to the second), or ours before any answer.
+func (h *httpClient) serverNow() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.clockSeen {
+		return time.Now()
+	}
+	return time.Now().Add(h.clockOffset)
 }
 
 type ctxKey int
@@ -135,6 +162,7 @@ func (h *httpClient) send(ctx context.Context, method, rawURL string, in any, id
 	if err != nil {
 		return nil, h.transportError(req, err)
 	}
+	h.noteServerDate(resp, time.Now())
 	respBody, err := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
 	if err != nil {

@@ -195,6 +195,9 @@ func (c *call) param(name string) string { return c.params[name] }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, params, template, allowed := s.match(r.Method, r.URL.Path)
 	s.record(r, template)
+	// Date comes from the server's clock, as a real server's comes from its
+	// own (RFC 9110 section 6.6.1): a moved clock is what clients see.
+	w.Header().Set("Date", s.Now().UTC().Format(http.TimeFormat))
 
 	// The body is read before any latency or slow fault: only then does
 	// net/http notice a client that gives up and cancel ctx, so a request

@@ -27,12 +27,6 @@ import (
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
 )
 
-// now is the provider's clock for the rotation window. The provider cannot
-// see the server's clock, so "within rotate_before_days of expires_at" is
-// judged against the machine running Terraform; tests replace this to move
-// time without waiting.
-var now = time.Now
-
 // accessTokenResource implements bitbucket_project_access_token,
 // bitbucket_repository_access_token and bitbucket_user_access_token (Data
 // Center HTTP access tokens); the only difference is the owner.
@@ -199,7 +193,7 @@ func (r *accessTokenResource) Schema(_ context.Context, _ resource.SchemaRequest
 			Optional: true,
 			MarkdownDescription: "Rotation: when a plan runs this many days (or fewer) before `expires_at`, it replaces " +
 				"the token. Add `lifecycle { create_before_destroy = true }` so the new token exists before the old one " +
-				"is revoked. Judged by the clock of the machine running Terraform. Needs `expiry_days`, and must be " +
+				"is revoked. Judged by the Bitbucket server's clock (the Date header of its answers), so a skewed local clock does not matter. Needs `expiry_days`, and must be " +
 				"smaller than it. Changing it alone sends nothing to Bitbucket.",
 			Validators: []validator.Int64{
 				int64validator.AtLeast(1),
@@ -379,7 +373,8 @@ func (r *accessTokenResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if err != nil {
 		return // not ours to judge; Read writes RFC 3339 only
 	}
-	current := now()
+	// The server decides when a token expires: use its clock (Date header).
+	current := r.data.client.Now()
 	switch {
 	case !current.Before(expires):
 		planReplacement(ctx, resp)

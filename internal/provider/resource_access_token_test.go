@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -320,31 +319,16 @@ func TestAccAccessTokenLostCreateResponse(t *testing.T) {
 	})
 }
 
-// fakeClock replaces the provider's clock for one (non-parallel) test.
-type fakeClock struct{ nanos atomic.Int64 }
-
-func useFakeClock(t *testing.T, start time.Time) *fakeClock {
-	c := &fakeClock{}
-	c.nanos.Store(start.UnixNano())
-	previous := now
-	now = func() time.Time { return time.Unix(0, c.nanos.Load()) }
-	t.Cleanup(func() { now = previous })
-	return c
-}
-
-func (c *fakeClock) advance(d time.Duration) { c.nanos.Add(int64(d)) }
-
-// TestAccAccessTokenRotation: the provider and the emulator share one moved
-// clock. Outside the rotate_before_days window the plan is empty; inside it
-// the plan replaces the token, creating the new one before revoking the old.
-// Not parallel: it replaces the provider's package-level clock.
+// TestAccAccessTokenRotation: only the emulator's clock moves (the provider
+// reads the server's time from its answers' Date header). Outside the
+// rotate_before_days window the plan is empty; inside it the plan replaces
+// the token, creating the new one before revoking the old.
 func TestAccAccessTokenRotation(t *testing.T) {
 	srv := startEmulator(t, emulator.DataCenter)
 	start := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	srv.SetNow(start)
-	clock := useFakeClock(t, start)
 	advance := func(d time.Duration) func() {
-		return func() { srv.Advance(d); clock.advance(d) }
+		return func() { srv.Advance(d) }
 	}
 	const name = "bitbucket_repository_access_token.test"
 	config := tokenResourceConfig(srv, "bitbucket_repository_access_token", `workspace = "PRJ"`, `repository = "api-service"`,
@@ -352,7 +336,7 @@ func TestAccAccessTokenRotation(t *testing.T) {
 		"lifecycle {\n    create_before_destroy = true\n  }")
 	day := 24 * time.Hour
 	var firstID string
-	tfresource.Test(t, tfresource.TestCase{
+	tfresource.ParallelTest(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories(),
 		Steps: []tfresource.TestStep{
 			{
@@ -391,7 +375,8 @@ func TestAccAccessTokenRotation(t *testing.T) {
 }
 
 // TestAccAccessTokenExpiredIsReplaced: without rotate_before_days, a token
-// that has expired is replaced (it no longer authenticates).
+// that has expired on the server's clock is replaced (it no longer
+// authenticates), though the machine running Terraform is days behind.
 func TestAccAccessTokenExpiredIsReplaced(t *testing.T) {
 	srv := startEmulator(t, emulator.DataCenter)
 	const name = "bitbucket_project_access_token.test"
@@ -402,13 +387,8 @@ func TestAccAccessTokenExpiredIsReplaced(t *testing.T) {
 		Steps: []tfresource.TestStep{
 			{Config: config},
 			{
-				// Age the token on the server: it was created 3 days ago.
-				PreConfig: func() {
-					tok := onlyTokenNamed(t, srv, "expiring")
-					if err := srv.UpdateAccessToken(tok.ID, func(a *emulator.AccessToken) { a.CreatedAt = a.CreatedAt.Add(-3 * 24 * time.Hour) }); err != nil {
-						t.Fatal(err)
-					}
-				},
+				// Three days pass on the server.
+				PreConfig:        func() { srv.Advance(3 * 24 * time.Hour) },
 				Config:           config,
 				ConfigPlanChecks: planAction(name, plancheck.ResourceActionDestroyBeforeCreate),
 				Check:            stateMatchesToken(t, srv, name, "expiring"),
