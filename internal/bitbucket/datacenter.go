@@ -602,6 +602,15 @@ func (d *dataCenterClient) UpdateAccessToken(ctx context.Context, scope TokenSco
 	var t dcAccessToken
 	body := dcTokenUpdateRequest{Name: in.Name, Permissions: in.Permissions}
 	if err := d.h.sendJSON(ctx, http.MethodPost, p, body, &t, true); err != nil {
+		// The update documents only 200, 400 and 401 (Data Center OpenAPI,
+		// POST /access-tokens/latest/.../{tokenId}), so what it answers for
+		// a token that no longer exists is not known. The read of the same
+		// path documents 404 for it: ask that before saying why.
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnauthorized) {
+			if gerr := d.h.getJSON(ctx, p, nil, &dcAccessToken{}); errors.Is(gerr, ErrNotFound) {
+				return nil, gerr
+			}
+		}
 		return nil, err
 	}
 	m := t.model()

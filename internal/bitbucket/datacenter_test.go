@@ -318,3 +318,41 @@ func TestDataCenterRepositoryMappingReadsDefaultBranch(t *testing.T) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
 }
+
+// TestDataCenterTokenUpdateOfMissingToken: the update's answer for a token
+// that no longer exists is undocumented (200, 400, 401 only), so the client
+// reads the token (404 documented) before reporting: a gone token is
+// ErrNotFound whatever the update said, and an existing one keeps the
+// update's error.
+func TestDataCenterTokenUpdateOfMissingToken(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		updateStatus     int
+		readStatus       int
+		wantNotFound     bool
+		wantUnauthorized bool
+	}{
+		{"401 for a gone token", http.StatusUnauthorized, http.StatusNotFound, true, false},
+		{"404 for a gone token", http.StatusNotFound, http.StatusNotFound, true, false},
+		{"401 for an existing token", http.StatusUnauthorized, http.StatusOK, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := newTestClient(t, ProductDataCenter, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				status := tc.readStatus
+				if r.Method == http.MethodPost {
+					status = tc.updateStatus
+				}
+				if status == http.StatusOK {
+					writeJSON(w, status, map[string]any{"id": "7", "name": "ci", "createdDate": 1, "permissions": []string{"REPO_READ"}})
+					return
+				}
+				writeJSON(w, status, map[string]any{"errors": []map[string]any{{"message": "no", "exceptionName": "x"}}})
+			}), nil)
+			_, err := c.UpdateAccessToken(context.Background(), TokenScope{Level: TokenLevelProject, Workspace: "PRJ"}, "7",
+				AccessTokenInput{Name: "renamed"})
+			if errors.Is(err, ErrNotFound) != tc.wantNotFound || errors.Is(err, ErrUnauthorized) != tc.wantUnauthorized {
+				t.Errorf("UpdateAccessToken = %v; want not found %v, unauthorized %v", err, tc.wantNotFound, tc.wantUnauthorized)
+			}
+		})
+	}
+}
