@@ -259,7 +259,9 @@ func (p *BitbucketProvider) Resources(context.Context) []func() resource.Resourc
 		NewProjectAccessTokenResource, // resource_access_token.go
 		NewRepositoryAccessTokenResource,
 		NewUserAccessTokenResource,
-		NewConnectionResource, // resource_connection.go
+		NewConnectionResource,          // resource_connection.go
+		NewRepositoryAccessKeyResource, // resource_access_key.go
+		NewProjectAccessKeyResource,    // resource_access_key.go
 	}
 }
 
@@ -287,6 +289,7 @@ func (p *BitbucketProvider) DataSources(context.Context) []func() datasource.Dat
 		NewRepositoriesDataSource, // data_source_repositories.go
 		NewWorkspaceDataSource,    // data_source_workspace.go
 		NewWorkspacesDataSource,   // data_source_workspaces.go
+		NewAccessKeysDataSource,   // data_source_access_keys.go
 	}
 }
 

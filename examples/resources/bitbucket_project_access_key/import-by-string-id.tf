@@ -1,0 +1,4 @@
+import {
+  to = bitbucket_project_access_key.mirror
+  id = "acme/API/5"
+}

@@ -1,0 +1,542 @@
+package provider
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
+)
+
+// accessKeyResource implements bitbucket_repository_access_key and
+// bitbucket_project_access_key: an SSH public key registered on a repository
+// or a project (Cloud "deploy keys", Data Center "access keys"). What each
+// product allows comes from the client's AccessKeyRules.
+type accessKeyResource struct {
+	level bitbucket.AccessKeyLevel
+	data  *providerData
+}
+
+// accessKeyModel holds the attributes both levels share.
+type accessKeyModel struct {
+	ID           types.String `tfsdk:"id"`
+	Workspace    types.String `tfsdk:"workspace"`
+	PublicKey    types.String `tfsdk:"public_key"`
+	KeyAlgorithm types.String `tfsdk:"key_algorithm"`
+	PrivateKey   types.String `tfsdk:"private_key_openssh"`
+	Label        types.String `tfsdk:"label"`
+	Permission   types.String `tfsdk:"permission"`
+	Fingerprint  types.String `tfsdk:"fingerprint"`
+	CreatedAt    types.String `tfsdk:"created_at"`
+	LastUsed     types.String `tfsdk:"last_used"`
+}
+
+type repositoryAccessKeyModel struct {
+	accessKeyModel
+	Repository types.String `tfsdk:"repository"`
+}
+
+type projectAccessKeyModel struct {
+	accessKeyModel
+	Project types.String `tfsdk:"project"`
+}
+
+// keyAlgorithms are the key pairs the provider generates, by the name
+// key_algorithm takes; the first is the default.
+var keyAlgorithms = []string{"ED25519", "ECDSA", "RSA"}
+
+// algorithmOfType names an ssh key type the way key_algorithm does.
+func algorithmOfType(sshType string) string {
+	switch {
+	case strings.Contains(sshType, "ed25519"):
+		return "ED25519"
+	case strings.Contains(sshType, "ecdsa"):
+		return "ECDSA"
+	case sshType == ssh.KeyAlgoRSA:
+		return "RSA"
+	case sshType == "ssh-dss":
+		return "DSA"
+	}
+	return strings.ToUpper(sshType)
+}
+
+// generateKeyPair makes a key pair: the public key in authorized_keys form
+// and the private key PEM-encoded in OpenSSH format.
+func generateKeyPair(algorithm string) (public, private string, err error) {
+	var key crypto.Signer
+	switch algorithm {
+	case "ECDSA":
+		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case "RSA":
+		key, err = rsa.GenerateKey(rand.Reader, 4096)
+	default:
+		_, key, err = ed25519.GenerateKey(rand.Reader)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	pub, err := ssh.NewPublicKey(key.Public())
+	if err != nil {
+		return "", "", err
+	}
+	block, err := ssh.MarshalPrivateKey(key, "")
+	if err != nil {
+		return "", "", err
+	}
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))), string(pem.EncodeToMemory(block)), nil
+}
+
+// checkPublicKey reports why rules refuse a public key ("" = accepted).
+func checkPublicKey(text string, rules bitbucket.AccessKeyRules) (sshType string, problem string) {
+	pk, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(strings.TrimSpace(text)))
+	if err != nil || strings.TrimSpace(string(rest)) != "" {
+		return "", "public_key must be one SSH public key in OpenSSH authorized_keys format (\"ssh-ed25519 AAAA… comment\")."
+	}
+	if len(rules.Algorithms) > 0 && !slices.Contains(rules.Algorithms, pk.Type()) {
+		return "", fmt.Sprintf("Keys of type %s are not accepted here. Accepted types: %s.", pk.Type(), strings.Join(rules.Algorithms, ", "))
+	}
+	if cpk, ok := pk.(ssh.CryptoPublicKey); ok && rules.MinRSABits > 0 {
+		if rk, ok := cpk.CryptoPublicKey().(*rsa.PublicKey); ok && rk.N.BitLen() < rules.MinRSABits {
+			return "", fmt.Sprintf("RSA keys must have at least %d bits here; this one has %d.", rules.MinRSABits, rk.N.BitLen())
+		}
+	}
+	return pk.Type(), ""
+}
+
+func (r *accessKeyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_" + string(r.level) + "_access_key"
+}
+
+func (r *accessKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	attributes := map[string]schema.Attribute{
+		"id": schema.StringAttribute{
+			Computed:            true,
+			MarkdownDescription: "The key's id (a number, as a string), as Bitbucket reports it.",
+			PlanModifiers:       keep,
+		},
+		"workspace": schema.StringAttribute{
+			Optional: true, Computed: true,
+			MarkdownDescription: workspaceDescription + " Changing it replaces the key.",
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
+			Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+		"public_key": schema.StringAttribute{
+			Optional: true, Computed: true,
+			MarkdownDescription: "The SSH public key in OpenSSH authorized_keys format (`ssh-ed25519 AAAA… comment`). " +
+				"Leave it unset and the provider generates a key pair (see `key_algorithm`) and keeps the private " +
+				"key in `private_key_openssh`. Key types and sizes are checked at plan time against what the product " +
+				"accepts (Cloud: Ed25519, ECDSA, RSA of 2048 bits or more, DSA; Data Center: also the -SK types; a " +
+				"Data Center administrator may narrow these). Changing it replaces the key.",
+			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
+		},
+		"key_algorithm": schema.StringAttribute{
+			Optional: true, Computed: true,
+			MarkdownDescription: "Algorithm of the key pair the provider generates when `public_key` is unset: " +
+				"`ED25519` (default), `ECDSA` (P-256) or `RSA` (4096 bits). With `public_key` set it reports that " +
+				"key's type. Changing it replaces the key.",
+			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
+			Validators: []validator.String{
+				stringvalidator.OneOf(keyAlgorithms...),
+				stringvalidator.ConflictsWith(path.MatchRoot("public_key")),
+			},
+		},
+		"private_key_openssh": schema.StringAttribute{
+			Computed:  true,
+			Sensitive: true,
+			MarkdownDescription: "The generated private key, PEM-encoded in OpenSSH format (sensitive; kept in state, " +
+				"so protect the state). Null when `public_key` is supplied, and after an import.",
+			PlanModifiers: keep,
+		},
+		"label": schema.StringAttribute{
+			Required: true,
+			MarkdownDescription: "Label shown in Bitbucket. Changed in place where the product allows it (Cloud " +
+				"repository keys); elsewhere a new label means a new key.",
+			Validators: []validator.String{stringvalidator.LengthBetween(1, 255)},
+		},
+		"permission": schema.StringAttribute{
+			Optional: true, Computed: true,
+			MarkdownDescription: permissionMarkdown(r.level),
+		},
+		"fingerprint": schema.StringAttribute{
+			Computed:            true,
+			MarkdownDescription: "SHA256 fingerprint of the public key, as `ssh-keygen -lf` prints it (`SHA256:…`).",
+			PlanModifiers:       keep,
+		},
+		"created_at": schema.StringAttribute{
+			Computed:            true,
+			MarkdownDescription: "When the key was registered (RFC 3339, UTC).",
+			PlanModifiers:       keep,
+		},
+		"last_used": schema.StringAttribute{
+			Computed:            true,
+			MarkdownDescription: "When the key last authenticated (RFC 3339, UTC), where the product reports it; null until then.",
+		},
+	}
+	var description string
+	if r.level == bitbucket.AccessKeyLevelRepository {
+		attributes["repository"] = schema.StringAttribute{
+			Required:            true,
+			MarkdownDescription: "Repository slug. Changing it replaces the key.",
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+		}
+		description = "Manages an SSH access key of a repository: Bitbucket Cloud repository access keys (\"deploy " +
+			"keys\", read-only) and Bitbucket Data Center repository access keys (read or read/write). A service " +
+			"holding the private key can clone the repository over SSH without a user account."
+	} else {
+		attributes["project"] = schema.StringAttribute{
+			Optional: true,
+			MarkdownDescription: "Bitbucket Cloud: the key of the project inside `workspace` (required). Bitbucket " +
+				"Data Center: leave unset, the project is `workspace` (setting it is an error). Checked at plan time. " +
+				"Changing it replaces the key.",
+			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+		}
+		description = "Manages an SSH access key of a project: it reaches every repository of the project. On " +
+			"Bitbucket Cloud a project lives inside a workspace (set `workspace` and `project`; keys are read-only " +
+			"and cannot be changed, so any change makes a new key); on Bitbucket Data Center the project is the " +
+			"`workspace` (read or read/write, permission changed in place)."
+	}
+	description += " The public key is supplied, or the provider generates a key pair (Ed25519 by default) and keeps " +
+		"the private key in state. If the answer to a create is lost, the provider adopts the key with the same " +
+		"fingerprint instead of adding a second one. A key deleted outside Terraform is created again; a permission " +
+		"changed outside Terraform shows as a diff."
+	resp.Schema = schema.Schema{MarkdownDescription: description, Attributes: attributes}
+}
+
+// permissionMarkdown documents `permission` per level, from both products' rules.
+func permissionMarkdown(level bitbucket.AccessKeyLevel) string {
+	read, write := "REPO_READ", "REPO_WRITE"
+	if level == bitbucket.AccessKeyLevelProject {
+		read, write = "PROJECT_READ", "PROJECT_WRITE"
+	}
+	return fmt.Sprintf("`%s` (default) or `%s`. Bitbucket Cloud access keys are read-only, so on Cloud only `%s` is "+
+		"valid. Checked at plan time. Changed in place on Data Center.", read, write, read)
+}
+
+func (r *accessKeyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// keyParent is the level-specific part of a model.
+type keyParent struct {
+	Repository types.String
+	Project    types.String
+}
+
+func (r *accessKeyResource) getModel(ctx context.Context, get func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) (accessKeyModel, keyParent) {
+	if r.level == bitbucket.AccessKeyLevelRepository {
+		var m repositoryAccessKeyModel
+		diags.Append(get(ctx, &m)...)
+		return m.accessKeyModel, keyParent{Repository: m.Repository, Project: types.StringNull()}
+	}
+	var m projectAccessKeyModel
+	diags.Append(get(ctx, &m)...)
+	return m.accessKeyModel, keyParent{Project: m.Project, Repository: types.StringNull()}
+}
+
+func (r *accessKeyResource) setModel(ctx context.Context, set func(context.Context, any) diag.Diagnostics, m accessKeyModel, p keyParent, diags *diag.Diagnostics) {
+	if r.level == bitbucket.AccessKeyLevelRepository {
+		diags.Append(set(ctx, repositoryAccessKeyModel{accessKeyModel: m, Repository: p.Repository})...)
+		return
+	}
+	diags.Append(set(ctx, projectAccessKeyModel{accessKeyModel: m, Project: p.Project})...)
+}
+
+func keyScope(m accessKeyModel, p keyParent) bitbucket.AccessKeyScope {
+	return bitbucket.AccessKeyScope{Workspace: m.Workspace.ValueString(), Project: p.Project.ValueString(), Repository: p.Repository.ValueString()}
+}
+
+func describeKey(scope bitbucket.AccessKeyScope, id string) string {
+	if id == "" {
+		return "access key of " + scope.String()
+	}
+	return fmt.Sprintf("access key %s of %s", id, scope)
+}
+
+func (r *accessKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return // destroy, or provider not configured yet
+	}
+	plan, _ := r.getModel(ctx, req.Plan.Get, &resp.Diagnostics)
+	config, configParent := r.getModel(ctx, req.Config.Get, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !planDefaultWorkspace(ctx, r.data, plan.Workspace, req, resp) {
+		return
+	}
+	rules := r.data.client.AccessKeyRules(r.level)
+	product := productName(r.data.client.Product())
+
+	if r.level == bitbucket.AccessKeyLevelProject && !configParent.Project.IsUnknown() {
+		switch {
+		case rules.ProjectInWorkspace && configParent.Project.IsNull():
+			resp.Diagnostics.AddAttributeError(path.Root("project"), "Missing project",
+				fmt.Sprintf("On %s a project lives inside a workspace: set project to the project's key (and workspace "+
+					"to its workspace).", product))
+		case !rules.ProjectInWorkspace && !configParent.Project.IsNull():
+			resp.Diagnostics.AddAttributeError(path.Root("project"), "project is not used on "+product,
+				fmt.Sprintf("On %s the project is the workspace: set workspace to the project key and remove project.", product))
+		}
+	}
+
+	// permission: the product's default when unset; checked against the rules.
+	switch {
+	case config.Permission.IsUnknown():
+	case config.Permission.IsNull():
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("permission"), rules.Permissions[0])...)
+		plan.Permission = types.StringValue(rules.Permissions[0])
+	case !slices.Contains(rules.Permissions, config.Permission.ValueString()):
+		detail := fmt.Sprintf("%q is not a valid permission for a %s access key on %s. Valid values: %s.",
+			config.Permission.ValueString(), r.level, product, strings.Join(rules.Permissions, ", "))
+		if rules.ReadOnlyReason != "" {
+			detail += " " + rules.ReadOnlyReason
+		}
+		resp.Diagnostics.AddAttributeError(path.Root("permission"), "Invalid access key permission", detail)
+	}
+
+	// The key: a supplied one is checked and fingerprinted now; a generated
+	// one keeps what state has, or is new.
+	switch {
+	case config.PublicKey.IsUnknown():
+	case !config.PublicKey.IsNull():
+		sshType, problem := checkPublicKey(config.PublicKey.ValueString(), rules)
+		if problem != "" {
+			resp.Diagnostics.AddAttributeError(path.Root("public_key"), "Invalid public key", problem+" ("+product+")")
+			return
+		}
+		fp, _ := bitbucket.KeyFingerprint(config.PublicKey.ValueString())
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("fingerprint"), fp)...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("key_algorithm"), algorithmOfType(sshType))...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("private_key_openssh"), types.StringNull())...)
+	case config.KeyAlgorithm.IsNull() && plan.KeyAlgorithm.IsUnknown():
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("key_algorithm"), keyAlgorithms[0])...)
+	}
+
+	if req.State.Raw.IsNull() {
+		return
+	}
+	state, _ := r.getModel(ctx, req.State.Get, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// What the product cannot change in place needs a new key.
+	if !plan.Label.Equal(state.Label) && !rules.LabelUpdatable {
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("label"))
+	}
+	if !plan.Permission.IsUnknown() && !plan.Permission.Equal(state.Permission) && !rules.PermissionUpdatable {
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("permission"))
+	}
+}
+
+// fillKey copies what the server reports into the model. A public key the
+// configuration wrote differently (another comment) but with the same
+// fingerprint keeps the configuration's text.
+func fillKey(m *accessKeyModel, k *bitbucket.AccessKey) {
+	m.ID = types.StringValue(k.ID)
+	sameKey := false
+	if !m.PublicKey.IsNull() && !m.PublicKey.IsUnknown() {
+		fp, err := bitbucket.KeyFingerprint(m.PublicKey.ValueString())
+		sameKey = err == nil && fp == k.Fingerprint
+	}
+	if !sameKey {
+		m.PublicKey = types.StringValue(k.PublicKey)
+		if m.PrivateKey.IsUnknown() {
+			m.PrivateKey = types.StringNull()
+		}
+	}
+	if pk, _, _, _, err := ssh.ParseAuthorizedKey([]byte(m.PublicKey.ValueString())); err == nil {
+		m.KeyAlgorithm = types.StringValue(algorithmOfType(pk.Type()))
+	}
+	if m.PrivateKey.IsUnknown() {
+		m.PrivateKey = types.StringNull()
+	}
+	m.Fingerprint = types.StringValue(k.Fingerprint)
+	m.Label = types.StringValue(k.Label)
+	m.Permission = types.StringValue(k.Permission)
+	m.CreatedAt = rfc3339(k.CreatedAt)
+	m.LastUsed = rfc3339(k.LastUsed)
+}
+
+func (r *accessKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	plan, parent := r.getModel(ctx, req.Plan.Get, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	scope := keyScope(plan, parent)
+	if plan.PublicKey.IsUnknown() || plan.PublicKey.IsNull() {
+		public, private, err := generateKeyPair(plan.KeyAlgorithm.ValueString())
+		if err != nil {
+			resp.Diagnostics.AddError("Failed to generate a key pair", fmt.Sprintf("Generating a %s key pair: %s", plan.KeyAlgorithm.ValueString(), err))
+			return
+		}
+		plan.PublicKey, plan.PrivateKey = types.StringValue(public), types.StringValue(private)
+	} else {
+		plan.PrivateKey = types.StringNull()
+	}
+	in := bitbucket.AccessKeyInput{PublicKey: plan.PublicKey.ValueString(), Label: plan.Label.ValueString(), Permission: plan.Permission.ValueString()}
+	key, err := r.data.client.CreateAccessKey(ctx, scope, in)
+	if err != nil {
+		r.keyError(&resp.Diagnostics, "create", scope, "", err)
+		return
+	}
+	fillKey(&plan, key)
+	r.setModel(ctx, resp.State.Set, plan, parent, &resp.Diagnostics)
+}
+
+// keyError turns a client error into a diagnostic; a key that is already
+// registered gets its own, which says how to import it.
+func (r *accessKeyResource) keyError(diags *diag.Diagnostics, action string, scope bitbucket.AccessKeyScope, id string, err error) {
+	var exists *bitbucket.AccessKeyExistsError
+	if errors.As(err, &exists) {
+		diags.AddError("Access key already registered",
+			fmt.Sprintf("This public key is already access key %s of %s on %s. Import it instead of creating it: "+
+				"terraform import <address> %s", exists.ID, scope, serverURL(r.data.client), r.importIDOf(scope, exists.ID)))
+		return
+	}
+	clientErrorDiagnostic(diags, r.data.client, action+" "+describeKey(scope, id), err)
+}
+
+func (r *accessKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	state, parent := r.getModel(ctx, req.State.Get, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() || r.data == nil {
+		return
+	}
+	scope := keyScope(state, parent)
+	id := state.ID.ValueString()
+	key, err := r.data.client.GetAccessKey(ctx, scope, id)
+	if errors.Is(err, bitbucket.ErrNotFound) {
+		tflog.Info(ctx, "Access key no longer exists; removing it from state", map[string]any{"id": id})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		r.keyError(&resp.Diagnostics, "read", scope, id, err)
+		return
+	}
+	fillKey(&state, key)
+	r.setModel(ctx, resp.State.Set, state, parent, &resp.Diagnostics)
+}
+
+func (r *accessKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	plan, parent := r.getModel(ctx, req.Plan.Get, &resp.Diagnostics)
+	state, _ := r.getModel(ctx, req.State.Get, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	scope := keyScope(state, parent)
+	id := state.ID.ValueString()
+	plan.PublicKey, plan.PrivateKey = state.PublicKey, state.PrivateKey
+	if !plan.Label.Equal(state.Label) || !plan.Permission.Equal(state.Permission) {
+		in := bitbucket.AccessKeyInput{PublicKey: state.PublicKey.ValueString(), Label: plan.Label.ValueString(), Permission: plan.Permission.ValueString()}
+		key, err := r.data.client.UpdateAccessKey(ctx, scope, id, in)
+		if errors.Is(err, bitbucket.ErrNotFound) {
+			resp.Diagnostics.AddError("Access key was deleted",
+				fmt.Sprintf("The %s was deleted outside Terraform during this apply. Run terraform apply again to "+
+					"create it again.", describeKey(scope, id)))
+			return
+		}
+		if err != nil {
+			r.keyError(&resp.Diagnostics, "update", scope, id, err)
+			return
+		}
+		fillKey(&plan, key)
+	} else {
+		plan.Fingerprint, plan.CreatedAt, plan.LastUsed = state.Fingerprint, state.CreatedAt, state.LastUsed
+	}
+	r.setModel(ctx, resp.State.Set, plan, parent, &resp.Diagnostics)
+}
+
+func (r *accessKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	state, parent := r.getModel(ctx, req.State.Get, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	scope := keyScope(state, parent)
+	err := r.data.client.DeleteAccessKey(ctx, scope, state.ID.ValueString())
+	if err != nil && !errors.Is(err, bitbucket.ErrNotFound) {
+		r.keyError(&resp.Diagnostics, "delete", scope, state.ID.ValueString(), err)
+	}
+}
+
+// importIDOf is the import ID of a key of scope.
+func (r *accessKeyResource) importIDOf(scope bitbucket.AccessKeyScope, id string) string {
+	switch {
+	case scope.Repository != "":
+		return scope.Workspace + "/" + scope.Repository + "/" + id
+	case scope.Project != "":
+		return scope.Workspace + "/" + scope.Project + "/" + id
+	}
+	return scope.Workspace + "/" + id
+}
+
+func (r *accessKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if r.level == bitbucket.AccessKeyLevelRepository {
+		parts := importIDParts(&resp.Diagnostics, req.ID, "<workspace>/<repository>/<id>",
+			"workspace = Cloud workspace slug or Data Center project key; id = the key's number")
+		if parts == nil {
+			return
+		}
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace"), parts[0])...)
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("repository"), parts[1])...)
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), parts[2])...)
+		return
+	}
+	format := "<workspace>/<id>"
+	if strings.Count(req.ID, "/") == 2 {
+		format = "<workspace>/<project>/<id>"
+	}
+	parts := importIDParts(&resp.Diagnostics, req.ID, format,
+		"Cloud: <workspace>/<project>/<id>; Data Center: <workspace>/<id>, workspace = the project key")
+	if parts == nil {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace"), parts[0])...)
+	if len(parts) == 3 {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("project"), parts[1])...)
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), parts[len(parts)-1])...)
+}
+
+var (
+	_ resource.ResourceWithImportState = &accessKeyResource{}
+	_ resource.ResourceWithModifyPlan  = &accessKeyResource{}
+	_ resource.ResourceWithConfigure   = &accessKeyResource{}
+)
+
+// NewRepositoryAccessKeyResource returns bitbucket_repository_access_key
+// (Cloud /repositories/{ws}/{repo}/deploy-keys, Data Center
+// /rest/keys/1.0/projects/{key}/repos/{slug}/ssh).
+func NewRepositoryAccessKeyResource() resource.Resource {
+	return &accessKeyResource{level: bitbucket.AccessKeyLevelRepository}
+}
+
+// NewProjectAccessKeyResource returns bitbucket_project_access_key (Cloud
+// /workspaces/{ws}/projects/{project}/deploy-keys, Data Center
+// /rest/keys/1.0/projects/{key}/ssh).
+func NewProjectAccessKeyResource() resource.Resource {
+	return &accessKeyResource{level: bitbucket.AccessKeyLevelProject}
+}

@@ -1,0 +1,349 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/emulator"
+)
+
+// accessKeyCase is one resource type on one product: where its keys live
+// and what changes in place there.
+type accessKeyCase struct {
+	typeName string
+	scope    []string // the scope's attribute lines
+	route    string   // the emulator's create route
+	importID func(id string) string
+	// read/write are the level's permissions; write is "" on Cloud.
+	read, write string
+}
+
+func accessKeyCases(product emulator.Product) []accessKeyCase {
+	if product == emulator.Cloud {
+		return []accessKeyCase{
+			{
+				typeName: "bitbucket_repository_access_key", scope: []string{`workspace = "acme"`, `repository = "api-service"`},
+				route:    "/2.0/repositories/{workspace}/{repo_slug}/deploy-keys",
+				importID: func(id string) string { return "acme/api-service/" + id }, read: "REPO_READ",
+			},
+			{
+				typeName: "bitbucket_project_access_key", scope: []string{`workspace = "acme"`, `project = "API"`},
+				route:    "/2.0/workspaces/{workspace}/projects/{project_key}/deploy-keys",
+				importID: func(id string) string { return "acme/API/" + id }, read: "PROJECT_READ",
+			},
+		}
+	}
+	return []accessKeyCase{
+		{
+			typeName: "bitbucket_repository_access_key", scope: []string{`workspace = "PRJ"`, `repository = "api-service"`},
+			route:    "/rest/keys/1.0/projects/{projectKey}/repos/{repositorySlug}/ssh",
+			importID: func(id string) string { return "PRJ/api-service/" + id }, read: "REPO_READ", write: "REPO_WRITE",
+		},
+		{
+			typeName: "bitbucket_project_access_key", scope: []string{`workspace = "PRJ"`},
+			route:    "/rest/keys/1.0/projects/{projectKey}/ssh",
+			importID: func(id string) string { return "PRJ/" + id }, read: "PROJECT_READ", write: "PROJECT_WRITE",
+		},
+	}
+}
+
+func accessKeyConfig(srv *emulator.Server, c accessKeyCase, lines ...string) string {
+	return providerConfig(srv) + fmt.Sprintf("\nresource %q \"test\" {\n  %s\n}\n", c.typeName, strings.Join(append(append([]string{}, c.scope...), lines...), "\n  "))
+}
+
+// onlyAccessKey is the emulator's one key; the test fails unless there is exactly one.
+func onlyAccessKey(t *testing.T, srv *emulator.Server) emulator.AccessKey {
+	t.Helper()
+	keys := srv.AccessKeys()
+	if len(keys) != 1 {
+		t.Fatalf("emulator holds %d access keys, want exactly 1: %+v", len(keys), keys)
+	}
+	return keys[0]
+}
+
+// stateMatchesKey checks that state tracks the emulator's one key, and that a
+// generated private key belongs to the registered public key.
+func stateMatchesKey(t *testing.T, srv *emulator.Server, name string, generated bool) tfresource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		key := onlyAccessKey(t, srv)
+		attrs := s.RootModule().Resources[name].Primary.Attributes
+		if attrs["id"] != key.ID || attrs["fingerprint"] != key.Fingerprint || attrs["label"] != key.Label {
+			return fmt.Errorf("state (id %q, fingerprint %q, label %q) does not track the emulator's key %+v",
+				attrs["id"], attrs["fingerprint"], attrs["label"], key)
+		}
+		if key.Permission != "" && attrs["permission"] != key.Permission {
+			return fmt.Errorf("state permission %q, emulator %q", attrs["permission"], key.Permission)
+		}
+		if !generated {
+			return nil
+		}
+		signer, err := ssh.ParsePrivateKey([]byte(attrs["private_key_openssh"]))
+		if err != nil {
+			return fmt.Errorf("private_key_openssh is not an OpenSSH private key: %w", err)
+		}
+		if got := ssh.FingerprintSHA256(signer.PublicKey()); got != key.Fingerprint {
+			return fmt.Errorf("the private key's public half has fingerprint %s, the registered key %s", got, key.Fingerprint)
+		}
+		return nil
+	}
+}
+
+func noAccessKeysLeft(srv *emulator.Server) func(*terraform.State) error {
+	return func(*terraform.State) error {
+		if keys := srv.AccessKeys(); len(keys) > 0 {
+			return fmt.Errorf("%d access keys left after destroy: %+v", len(keys), keys)
+		}
+		return nil
+	}
+}
+
+// TestAccAccessKeyLifecycle: create (generated Ed25519 key), import, update
+// (in place where the product can, else a new key), drift (changed and
+// deleted out of band) and delete, for both resources on both products.
+func TestAccAccessKeyLifecycle(t *testing.T) {
+	bothProducts(t, func(t *testing.T, product emulator.Product) {
+		for _, c := range accessKeyCases(product) {
+			t.Run(c.typeName, func(t *testing.T) {
+				srv := startEmulator(t, product)
+				res := c.typeName + ".test"
+				base := accessKeyConfig(srv, c, `label = "ci"`)
+
+				// The update: Data Center changes the permission in place;
+				// Cloud changes a repository key's label in place, and a
+				// project key (no update API) is replaced.
+				updated, updateAction := accessKeyConfig(srv, c, `label = "ci-renamed"`), plancheck.ResourceActionUpdate
+				if c.write != "" {
+					updated = accessKeyConfig(srv, c, `label = "ci"`, fmt.Sprintf("permission = %q", c.write))
+				} else if c.typeName == "bitbucket_project_access_key" {
+					updateAction = plancheck.ResourceActionDestroyBeforeCreate
+				}
+				tfresource.Test(t, tfresource.TestCase{
+					ProtoV6ProviderFactories: testProviderFactories(),
+					CheckDestroy:             noAccessKeysLeft(srv),
+					Steps: []tfresource.TestStep{
+						{
+							Config: base,
+							Check: tfresource.ComposeTestCheckFunc(
+								stateMatchesKey(t, srv, res, true),
+								tfresource.TestCheckResourceAttr(res, "key_algorithm", "ED25519"),
+								tfresource.TestCheckResourceAttr(res, "permission", c.read),
+								tfresource.TestMatchResourceAttr(res, "public_key", regexp.MustCompile(`^ssh-ed25519 `)),
+								tfresource.TestCheckResourceAttrSet(res, "created_at"),
+							),
+						},
+						{Config: base, PlanOnly: true}, // read: nothing to change
+						{
+							ResourceName: res, ImportState: true, ImportStateVerify: true,
+							ImportStateIdFunc: func(s *terraform.State) (string, error) {
+								return c.importID(s.RootModule().Resources[res].Primary.Attributes["id"]), nil
+							},
+							ImportStateVerifyIgnore: []string{"private_key_openssh"},
+						},
+						{
+							Config:           updated,
+							ConfigPlanChecks: planAction(res, updateAction),
+							Check:            stateMatchesKey(t, srv, res, true),
+						},
+						{
+							// Changed outside Terraform: the next plan puts it back.
+							PreConfig: func() {
+								key := onlyAccessKey(t, srv)
+								err := srv.UpdateAccessKey(key, func(k *emulator.AccessKey) {
+									if c.write != "" {
+										k.Permission = c.read
+									} else {
+										k.Label = "changed by hand"
+									}
+								})
+								if err != nil {
+									t.Fatal(err)
+								}
+							},
+							Config: updated,
+							ConfigPlanChecks: planAction(res, map[bool]plancheck.ResourceActionType{
+								true: plancheck.ResourceActionDestroyBeforeCreate, false: plancheck.ResourceActionUpdate,
+							}[updateAction == plancheck.ResourceActionDestroyBeforeCreate]),
+							Check: stateMatchesKey(t, srv, res, true),
+						},
+						{
+							// Deleted outside Terraform: created again.
+							PreConfig: func() {
+								if err := srv.DeleteAccessKey(onlyAccessKey(t, srv)); err != nil {
+									t.Fatal(err)
+								}
+							},
+							Config:           updated,
+							ConfigPlanChecks: planAction(res, plancheck.ResourceActionCreate),
+							Check:            stateMatchesKey(t, srv, res, true),
+						},
+					},
+				})
+			})
+		}
+	})
+}
+
+// TestAccAccessKeyLostCreateAnswer: the answer to the create is lost; the
+// provider adopts the key with the same fingerprint: one POST, one key,
+// tracked in state.
+func TestAccAccessKeyLostCreateAnswer(t *testing.T) {
+	bothProducts(t, func(t *testing.T, product emulator.Product) {
+		for _, c := range accessKeyCases(product) {
+			t.Run(c.typeName, func(t *testing.T) {
+				srv := startEmulator(t, product)
+				res := c.typeName + ".test"
+				tfresource.Test(t, tfresource.TestCase{
+					ProtoV6ProviderFactories: testProviderFactories(),
+					CheckDestroy:             noAccessKeysLeft(srv),
+					Steps: []tfresource.TestStep{{
+						PreConfig: func() {
+							srv.InjectFault(emulator.Fault{Method: "POST", Route: c.route, Kind: emulator.FaultDropResponse, Times: 1})
+						},
+						Config: accessKeyConfig(srv, c, `label = "lost"`),
+						Check: tfresource.ComposeTestCheckFunc(
+							stateMatchesKey(t, srv, res, true),
+							func(*terraform.State) error {
+								if n := srv.RequestCount("POST", c.route); n != 1 {
+									return fmt.Errorf("%d creates sent, want 1 (the lost one, then adoption)", n)
+								}
+								return nil
+							},
+						),
+					}},
+				})
+			})
+		}
+	})
+}
+
+// TestAccAccessKeySuppliedPublicKey: a supplied key (with a comment) is
+// registered as given, no private key is kept, and the plan stays empty
+// although Cloud returns the key without its comment.
+func TestAccAccessKeySuppliedPublicKey(t *testing.T) {
+	bothProducts(t, func(t *testing.T, product emulator.Product) {
+		c := accessKeyCases(product)[0]
+		srv := startEmulator(t, product)
+		public, _, err := generateKeyPair("ECDSA")
+		if err != nil {
+			t.Fatal(err)
+		}
+		public += " builder@ci"
+		res := c.typeName + ".test"
+		config := accessKeyConfig(srv, c, `label = "supplied"`, fmt.Sprintf("public_key = %q", public))
+		tfresource.Test(t, tfresource.TestCase{
+			ProtoV6ProviderFactories: testProviderFactories(),
+			CheckDestroy:             noAccessKeysLeft(srv),
+			Steps: []tfresource.TestStep{
+				{
+					Config: config,
+					Check: tfresource.ComposeTestCheckFunc(
+						stateMatchesKey(t, srv, res, false),
+						tfresource.TestCheckResourceAttr(res, "public_key", public),
+						tfresource.TestCheckResourceAttr(res, "key_algorithm", "ECDSA"),
+						tfresource.TestCheckNoResourceAttr(res, "private_key_openssh"),
+					),
+				},
+				{Config: config, PlanOnly: true},
+			},
+		})
+	})
+}
+
+// TestAccAccessKeyPlanTimeChecks: what a product refuses fails the plan,
+// naming the attribute, before any request that cannot work.
+func TestAccAccessKeyPlanTimeChecks(t *testing.T) {
+	cloud := startEmulator(t, emulator.Cloud)
+	dc := startEmulator(t, emulator.DataCenter)
+	cases := map[string]struct {
+		config string
+		want   *regexp.Regexp
+	}{
+		"cloud keys are read-only": {
+			accessKeyConfig(cloud, accessKeyCases(emulator.Cloud)[0], `label = "x"`, `permission = "REPO_WRITE"`),
+			errorText(`Invalid access key permission`, `"REPO_WRITE" is not a valid permission for a repository access key on Bitbucket Cloud. Valid values: REPO_READ.`, `read-only`),
+		},
+		"cloud project key needs a project": {
+			providerConfig(cloud) + "resource \"bitbucket_project_access_key\" \"test\" {\n  workspace = \"acme\"\n  label = \"x\"\n}\n",
+			errorText(`Missing project`, `On Bitbucket Cloud a project lives inside a workspace`),
+		},
+		"data center project key refuses a project": {
+			accessKeyConfig(dc, accessKeyCases(emulator.DataCenter)[1], `project = "PRJ"`, `label = "x"`),
+			errorText(`project is not used on Bitbucket Data Center`),
+		},
+		"data center repository key refuses a project permission": {
+			accessKeyConfig(dc, accessKeyCases(emulator.DataCenter)[0], `label = "x"`, `permission = "PROJECT_WRITE"`),
+			errorText(`"PROJECT_WRITE" is not a valid permission for a repository access key on Bitbucket Data Center. Valid values: REPO_READ, REPO_WRITE.`),
+		},
+		"not a public key": {
+			accessKeyConfig(dc, accessKeyCases(emulator.DataCenter)[0], `label = "x"`, `public_key = "ssh-ed25519 not-a-key"`),
+			errorText(`Invalid public key`, `OpenSSH authorized_keys format`),
+		},
+		"key_algorithm with public_key": {
+			accessKeyConfig(dc, accessKeyCases(emulator.DataCenter)[0], `label = "x"`, `key_algorithm = "RSA"`,
+				`public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF8LLyHClvJpUMKUnOH49Ps0YIM8zlK7zOOObLSjYSCp"`),
+			errorText(`key_algorithm`, `public_key`),
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			tfresource.Test(t, tfresource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories(),
+				Steps:                    []tfresource.TestStep{{Config: tc.config, ExpectError: tc.want, PlanOnly: true}},
+			})
+		})
+	}
+	for _, srv := range []*emulator.Server{cloud, dc} {
+		if n := len(srv.AccessKeys()); n != 0 {
+			t.Errorf("%s: %d keys created by plans that should have failed", srv.Product(), n)
+		}
+	}
+}
+
+// TestAccAccessKeyAlreadyRegistered: a key already on the repository is an
+// error that names its id and the import ID.
+func TestAccAccessKeyAlreadyRegistered(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	c := accessKeyCases(emulator.DataCenter)[0]
+	public, _, err := generateKeyPair("ED25519")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := testClient(t, srv)
+	existing, err := client.CreateAccessKey(t.Context(), bitbucket.AccessKeyScope{Workspace: "PRJ", Repository: "api-service"},
+		bitbucket.AccessKeyInput{PublicKey: public, Label: "by hand", Permission: "REPO_READ"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []tfresource.TestStep{{
+			Config: accessKeyConfig(srv, c, `label = "x"`, fmt.Sprintf("public_key = %q", public)),
+			ExpectError: errorText(`Access key already registered`, fmt.Sprintf("already access key %s of repository PRJ/api-service", existing.ID),
+				"terraform import <address> PRJ/api-service/"+existing.ID),
+		}},
+	})
+}
+
+// testClient is an admin client of srv (Cloud: the owner's API token; Data
+// Center: the admin's password).
+func testClient(t *testing.T, srv *emulator.Server) bitbucket.Client {
+	t.Helper()
+	cfg := bitbucket.Config{BaseURL: srv.BaseURL(), Product: bitbucket.Product(srv.Product()), Version: "test",
+		Username: emulator.DCAdminUser, Token: emulator.DCAdminPassword}
+	if srv.Product() == emulator.Cloud {
+		cfg.Username, cfg.Token = emulator.CloudOwnerEmail, emulator.CloudOwnerAPIToken
+	}
+	client, err := bitbucket.New(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client
+}
