@@ -74,6 +74,19 @@ func unknownValuesCases() []unknownValuesCase {
 		maps.Copy(c, extra)
 		return c
 	}
+	// Access keys: a generated key pair (key_algorithm, permission) and a
+	// supplied public key; project only on Cloud.
+	const publicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF8LLyHClvJpUMKUnOH49Ps0YIM8zlK7zOOObLSjYSCp unknowns@example"
+	cases = append(cases,
+		unknownValuesCase{emulator.DataCenter, "bitbucket_repository_access_key", map[string]any{"workspace": "PRJ",
+			"repository": "api-service", "label": "unknowns", "permission": "REPO_WRITE", "key_algorithm": "ECDSA"}},
+		unknownValuesCase{emulator.Cloud, "bitbucket_repository_access_key", map[string]any{"workspace": "acme",
+			"repository": "api-service", "label": "unknowns", "public_key": publicKey}},
+		unknownValuesCase{emulator.DataCenter, "bitbucket_project_access_key", map[string]any{"workspace": "PRJ",
+			"label": "unknowns", "permission": "PROJECT_WRITE", "public_key": publicKey}},
+		unknownValuesCase{emulator.Cloud, "bitbucket_project_access_key", map[string]any{"workspace": "acme",
+			"project": "API", "label": "unknowns", "permission": "PROJECT_READ", "key_algorithm": "ED25519"}},
+	)
 	return append(cases,
 		unknownValuesCase{emulator.DataCenter, "bitbucket_project_access_token", token(map[string]any{"workspace": "PRJ"})},
 		unknownValuesCase{emulator.DataCenter, "bitbucket_repository_access_token", token(map[string]any{"workspace": "PRJ", "repository": "api-service"})},
