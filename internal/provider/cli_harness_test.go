@@ -23,6 +23,7 @@ type cliHarness struct {
 	tb  testing.TB
 	dir string
 	env []string
+	bin string // terraform binary; "" = terraform on PATH
 }
 
 var builtProvider struct {
@@ -100,7 +101,11 @@ func (h *cliHarness) writeConfig(hcl string) {
 func (h *cliHarness) terraform(extraEnv []string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "terraform", append(args, "-no-color")...)
+	bin := h.bin
+	if bin == "" {
+		bin = "terraform"
+	}
+	cmd := exec.CommandContext(ctx, bin, append(args, "-no-color")...)
 	cmd.Dir = h.dir
 	cmd.Env = append(append([]string{}, h.env...), extraEnv...)
 	var out bytes.Buffer

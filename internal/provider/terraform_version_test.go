@@ -102,8 +102,9 @@ func terraformVersionOf(path string) (*version.Version, error) {
 
 // useTerraformAtLeast points this test at a Terraform of at least minimum (for
 // the feature named) or skips it, saying why. It records the outcome in the
-// report file NEWER_TERRAFORM_REPORT when that is set (make test prints it).
-func useTerraformAtLeast(t *testing.T, minimum *version.Version, feature string) {
+// report file NEWER_TERRAFORM_REPORT when that is set (make test prints it),
+// and returns the binary's path (for tests that run it themselves).
+func useTerraformAtLeast(t *testing.T, minimum *version.Version, feature string) string {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1")
@@ -112,7 +113,7 @@ func useTerraformAtLeast(t *testing.T, minimum *version.Version, feature string)
 	if chosen := os.Getenv("TF_ACC_TERRAFORM_PATH"); chosen != "" {
 		if v, err := terraformVersionOf(chosen); err == nil && !v.LessThan(minimum) {
 			reportNewerTerraform(t, fmt.Sprintf("ran with %s %s", filepath.Base(chosen), v))
-			return
+			return chosen
 		}
 	}
 	path, v, err := findNewerTerraform()
@@ -134,6 +135,7 @@ func useTerraformAtLeast(t *testing.T, minimum *version.Version, feature string)
 	}
 	t.Setenv("TF_ACC_TERRAFORM_PATH", path)
 	reportNewerTerraform(t, fmt.Sprintf("ran with terraform %s", v))
+	return path
 }
 
 var reportMu sync.Mutex
