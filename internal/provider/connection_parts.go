@@ -157,13 +157,30 @@ func remoteFromState(ctx context.Context, m connectionModel, diags *diag.Diagnos
 	return remote
 }
 
-// hookFrom is the server's webhook; fingerprint is that of the secret
-// last sent ("" for none or not known). Where the server returns secrets,
-// a changed one is lost too.
-func hookFrom(hook *bitbucket.Webhook, fingerprint string) *remoteHook {
-	changed := hook.SecretReturned && fingerprint != "" && sha256Hex(hook.Secret) != fingerprint
+// hookFrom is the server's webhook. sent reports whether a secret the
+// server returns is the one last sent (nil: no secret sent, or not known);
+// where the server returns secrets, a changed one is lost too.
+func hookFrom(hook *bitbucket.Webhook, sent func(returned string) bool) *remoteHook {
+	changed := hook.SecretReturned && sent != nil && !sent(hook.Secret)
 	return &remoteHook{id: hook.ID, url: hook.URL, events: hook.Events, active: hook.Active,
 		secretLost: !hook.SecretSet || changed}
+}
+
+// sentSecret is hookFrom's test for the secret just sent.
+func sentSecret(secret string) func(string) bool {
+	if secret == "" {
+		return nil
+	}
+	return func(returned string) bool { return returned == secret }
+}
+
+// fingerprintedSecret is hookFrom's test for a secret known only by the
+// fingerprint kept in private state (the webhook resources' format).
+func fingerprintedSecret(fingerprint string) func(string) bool {
+	if fingerprint == "" {
+		return nil
+	}
+	return func(returned string) bool { return sha256Hex(returned) == fingerprint }
 }
 
 // readRemote reads what state says the connection holds. exists is false
@@ -228,7 +245,7 @@ func (r *connectionResource) readHook(ctx context.Context, state connectionModel
 		clientErrorDiagnostic(diags, client, "read the webhook of "+describeConnection(state), err)
 		return false
 	default:
-		remote.hook = hookFrom(hook, readFingerprint(ctx, private, diags))
+		remote.hook = hookFrom(hook, fingerprintedSecret(readFingerprint(ctx, private, diags)))
 	}
 	return true
 }
@@ -360,7 +377,7 @@ func (r *connectionResource) createHook(ctx context.Context, m connectionModel, 
 		return nil
 	}
 	writeFingerprint(ctx, private, secret, diags)
-	return hookFrom(hook, fingerprintOf(secret))
+	return hookFrom(hook, sentSecret(secret))
 }
 
 // applyHook makes the webhook what the plan says: created, deleted, or sent
@@ -411,15 +428,8 @@ func (r *connectionResource) updateHook(ctx context.Context, plan connectionMode
 	if sendSecret {
 		writeFingerprint(ctx, private, secret, diags)
 	}
-	remote.hook = hookFrom(hook, fingerprintOf(secret))
+	remote.hook = hookFrom(hook, sentSecret(secret))
 	return true
-}
-
-func fingerprintOf(secret string) string {
-	if secret == "" {
-		return ""
-	}
-	return sha256Hex(secret)
 }
 
 // refuseExisting fails a create where Bitbucket already holds a webhook or
@@ -519,7 +529,7 @@ func (r *connectionResource) lookUpHook(ctx context.Context, m connectionModel, 
 	if len(named) != 1 {
 		return nil
 	}
-	return hookFrom(&named[0], "")
+	return hookFrom(&named[0], nil)
 }
 
 // lookUpTokens lists the tokens named after the connection, most specific
