@@ -3,6 +3,7 @@ package provider
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"regexp"
@@ -94,8 +95,10 @@ type matrixSubject struct {
 	// the object's own path; createMethod/updateMethod their methods.
 	create, item               string
 	createMethod, updateMethod string
-	// importRoute is what import reads (default: item).
-	importRoute string
+	// importRoute is what import reads (default: item); updateRoute what
+	// an update sends (default: item). An empty updateMethod means the
+	// product cannot change the object in place: no update phase.
+	importRoute, updateRoute string
 	// objects lists the ids of this subject's objects on the server.
 	objects func(srv *emulator.Server) []string
 	// objectName is how diagnostics name the object.
@@ -370,7 +373,72 @@ func connectionMatrixSubjects() []matrixSubject {
 // allMatrixSubjects is every resource the matrix covers.
 func allMatrixSubjects() []matrixSubject {
 	subjects := append(webhookMatrixSubjects(), accessTokenMatrixSubjects()...)
+	subjects = append(subjects, accessKeyMatrixSubjects()...)
 	return append(subjects, connectionMatrixSubjects()...)
+}
+
+// accessKeyMatrixSubjects: repository and project access keys on both
+// products, with a generated key. The update changes the permission in
+// place on Data Center and a repository key's label on Cloud; a Cloud
+// project key cannot change in place, so it has no update phase.
+func accessKeyMatrixSubjects() []matrixSubject {
+	keyIDs := func(repositoryLevel bool) func(*emulator.Server) []string {
+		return func(srv *emulator.Server) []string {
+			var ids []string
+			for _, k := range srv.AccessKeys() {
+				if (k.Repository != "") == repositoryLevel {
+					ids = append(ids, k.ID)
+				}
+			}
+			return ids
+		}
+	}
+	config := func(scope map[string]any, updated map[string]any) func(bool) map[string]any {
+		return func(isUpdated bool) map[string]any {
+			c := map[string]any{"label": "matrix"}
+			maps.Copy(c, scope)
+			if isUpdated {
+				maps.Copy(c, updated)
+			}
+			return c
+		}
+	}
+	const (
+		cloudRepoKeys    = "/2.0/repositories/{workspace}/{repo_slug}/deploy-keys"
+		cloudProjectKeys = "/2.0/workspaces/{workspace}/projects/{project_key}/deploy-keys"
+		dcRepoKeys       = "/rest/keys/1.0/projects/{projectKey}/repos/{repositorySlug}/ssh"
+		dcProjectKeys    = "/rest/keys/1.0/projects/{projectKey}/ssh"
+	)
+	return []matrixSubject{
+		{
+			name: "repository_access_key", product: emulator.Cloud, typeName: "bitbucket_repository_access_key",
+			config: config(map[string]any{"workspace": "acme", "repository": "api-service"}, map[string]any{"label": "matrix-renamed"}),
+			create: cloudRepoKeys, item: cloudRepoKeys + "/{key_id}", createMethod: "POST", updateMethod: "PUT",
+			objects: keyIDs(true), objectName: "access key", importID: func(id string) string { return "acme/api-service/" + id },
+		},
+		{
+			name: "project_access_key", product: emulator.Cloud, typeName: "bitbucket_project_access_key",
+			config: config(map[string]any{"workspace": "acme", "project": "API"}, nil),
+			create: cloudProjectKeys, item: cloudProjectKeys + "/{key_id}", createMethod: "POST",
+			objects: keyIDs(false), objectName: "access key", importID: func(id string) string { return "acme/API/" + id },
+		},
+		{
+			name: "repository_access_key", product: emulator.DataCenter, typeName: "bitbucket_repository_access_key",
+			config: config(map[string]any{"workspace": "PRJ", "repository": "api-service", "permission": "REPO_READ"},
+				map[string]any{"permission": "REPO_WRITE"}),
+			create: dcRepoKeys, item: dcRepoKeys + "/{keyId}", updateRoute: dcRepoKeys + "/{keyId}/permission/{permission}",
+			createMethod: "POST", updateMethod: "PUT",
+			objects: keyIDs(true), objectName: "access key", importID: func(id string) string { return "PRJ/api-service/" + id },
+		},
+		{
+			name: "project_access_key", product: emulator.DataCenter, typeName: "bitbucket_project_access_key",
+			config: config(map[string]any{"workspace": "PRJ", "permission": "PROJECT_READ"},
+				map[string]any{"permission": "PROJECT_WRITE"}),
+			create: dcProjectKeys, item: dcProjectKeys + "/{keyId}", updateRoute: dcProjectKeys + "/{keyId}/permission/{permission}",
+			createMethod: "POST", updateMethod: "PUT",
+			objects: keyIDs(false), objectName: "access key", importID: func(id string) string { return "PRJ/" + id },
+		},
+	}
 }
 
 // TestFaultMatrixCellsCannotPassVacuously: a cell whose fault is injected
@@ -499,7 +567,7 @@ func runMatrixCase(t testing.TB, subject matrixSubject, fault matrixFault, repor
 	}{
 		{phaseCreate, subject.createMethod, subject.create, func() error { return h.apply(base) }, base, 1},
 		{phaseRead, "GET", subject.item, h.refresh, base, 1},
-		{phaseUpdate, subject.updateMethod, subject.item, func() error { return h.apply(updated) }, updated, 1},
+		{phaseUpdate, subject.updateMethod, cmp.Or(subject.updateRoute, subject.item), func() error { return h.apply(updated) }, updated, 1},
 		{phaseImport, "GET", cmp.Or(subject.importRoute, subject.item), func() error {
 			_, id := h.inState()
 			_, err := h.importState(subject.importID(id))
@@ -508,6 +576,9 @@ func runMatrixCase(t testing.TB, subject matrixSubject, fault matrixFault, repor
 		{phaseDelete, "DELETE", subject.item, func() error { return h.apply(nil) }, nil, 0},
 	}
 	for _, step := range steps {
+		if step.phase == phaseUpdate && subject.updateMethod == "" {
+			continue // nothing can change in place
+		}
 		inject(step.method, step.route)
 		fired := srv.FaultsFired(step.method, step.route)
 		failure := check(step.phase, step.faulted())

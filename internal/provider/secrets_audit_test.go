@@ -1,7 +1,9 @@
 package provider
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,6 +93,9 @@ func TestSecretsAudit(t *testing.T) {
 		for _, tok := range srv.AccessTokens() {
 			secrets["token "+tok.Name] = tok.Token
 		}
+		// Generated private keys exist only in state: each one, and each
+		// line of its PEM body (a log may escape the newlines).
+		maps.Copy(secrets, generatedPrivateKeys(t, h.dir))
 		run.run(t, false, "plan", "-input=false")
 		run.run(t, false, "apply", "-refresh-only", "-auto-approve", "-input=false")
 		run.run(t, false, "show")
@@ -109,6 +114,50 @@ func TestSecretsAudit(t *testing.T) {
 		}
 		run.check(t, secrets)
 	})
+}
+
+// generatedPrivateKeys reads the access keys' private keys from the state
+// file (not through terraform, whose output is audited).
+func generatedPrivateKeys(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "terraform.tfstate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Resources []struct {
+			Type      string `json:"type"`
+			Name      string `json:"name"`
+			Instances []struct {
+				Attributes map[string]any `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(raw, &st); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, r := range st.Resources {
+		if !strings.HasSuffix(r.Type, "_access_key") {
+			continue
+		}
+		for _, inst := range r.Instances {
+			pem, _ := inst.Attributes["private_key_openssh"].(string)
+			if !strings.Contains(pem, "OPENSSH PRIVATE KEY") {
+				t.Fatalf("%s.%s has no generated private key in state", r.Type, r.Name)
+			}
+			out["private key of "+r.Type+"."+r.Name] = pem
+			for i, line := range strings.Split(pem, "\n") {
+				if len(line) > 20 && !strings.HasPrefix(line, "-----") {
+					out[fmt.Sprintf("private key of %s.%s, line %d", r.Type, r.Name, i)] = line
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("the state holds no generated private key: the audit would prove nothing for access keys")
+	}
+	return out
 }
 
 // secretsAuditConfig holds every resource kind the product supports.
@@ -141,7 +190,24 @@ resource "bitbucket_workspace_webhook" "write_only" {
   secret_wo         = var.wo_secret
   secret_wo_version = 1
 }
-`, pushEvents(product), secrets["webhook secret"]) + secretsAuditProductConfig(product, secrets)
+
+resource "bitbucket_repository_access_key" "generated" {
+  repository = "api-service"
+  label      = "audit"
+}
+
+resource "bitbucket_project_access_key" "generated" {
+  %[3]s
+  label         = "audit"
+  key_algorithm = "RSA"
+}
+
+output "private_keys" {
+  value     = [bitbucket_repository_access_key.generated.private_key_openssh, bitbucket_project_access_key.generated.private_key_openssh]
+  sensitive = true
+}
+`, pushEvents(product), secrets["webhook secret"], map[emulator.Product]string{emulator.Cloud: `project = "API"`}[product]) +
+		secretsAuditProductConfig(product, secrets)
 }
 
 // secretsAuditProductConfig adds the resources that differ per product.
