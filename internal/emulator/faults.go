@@ -16,6 +16,17 @@ const (
 	FaultSlow                           // wait Delay (or until the client gives up), then answer normally
 	FaultMalformedJSON                  // 200 with a truncated JSON body, change NOT applied
 	FaultDropResponse                   // apply the change, then close the connection without an answer
+	// FaultLateAnswer applies the change at once and answers after Delay. A
+	// client that gives up first (a timeout, Ctrl-C) loses the answer, not the
+	// change: a servlet container such as Tomcat, which Data Center runs on,
+	// finishes a request whose client has gone and notices only when it
+	// writes the answer (ClientAbortException,
+	// https://tomcat.apache.org/tomcat-9.0-doc/api/org/apache/catalina/connector/ClientAbortException.html),
+	// and nginx in front of it by default lets the upstream request finish
+	// (proxy_ignore_client_abort only decides whether it closes the upstream
+	// connection; a request already received is processed:
+	// https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_ignore_client_abort).
+	FaultLateAnswer
 )
 
 // Fault is one injected failure, matched on method and route template.
@@ -25,7 +36,7 @@ type Fault struct {
 	Kind       FaultKind     //
 	Status     int           // FaultStatus
 	RetryAfter time.Duration // 429 only; 0 = no Retry-After header (Data Center only)
-	Delay      time.Duration // FaultSlow
+	Delay      time.Duration // FaultSlow, FaultLateAnswer
 	Times      int           // requests affected, then the fault is spent; 0 = until ClearFaults
 }
 

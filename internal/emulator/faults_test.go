@@ -130,6 +130,35 @@ func TestFaultSlowAnswersAfterDelayAndStopsWhenClientGivesUp(t *testing.T) {
 	}
 }
 
+// TestFaultLateAnswerAppliesAtOnce: the change is made before the answer
+// is due, so a client that gives up loses only the answer; one that waits
+// gets it.
+func TestFaultLateAnswerAppliesAtOnce(t *testing.T) {
+	srv := dcServer(t)
+	srv.InjectFault(emulator.Fault{Method: "POST", Route: dcHooksRoute, Kind: emulator.FaultLateAnswer, Delay: time.Hour, Times: 1})
+	impatient := &http.Client{Timeout: 200 * time.Millisecond}
+	if _, err := tryWith(impatient, srv, "POST", dcHooksPath, admin, dcHook("late")); err == nil {
+		t.Fatal("an hour-late answer arrived within the client timeout")
+	}
+	if n := len(srv.Webhooks()); n != 1 {
+		t.Fatalf("the late-answer request was not applied at once: %d hooks", n)
+	}
+	closed := make(chan struct{})
+	go func() { _ = srv.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("server still holding the answer of a client that gave up")
+	}
+
+	srv = dcServer(t)
+	srv.InjectFault(emulator.Fault{Method: "POST", Route: dcHooksRoute, Kind: emulator.FaultLateAnswer, Delay: 20 * time.Millisecond, Times: 1})
+	do(t, srv, "POST", dcHooksPath, admin, dcHook("patient")).expect(t, 200)
+	if n := len(srv.Webhooks()); n != 1 {
+		t.Fatalf("late answer: %d hooks", n)
+	}
+}
+
 func TestLatencyRespectsClientTimeout(t *testing.T) {
 	srv := dcServer(t)
 	srv.SetLatency(time.Hour)

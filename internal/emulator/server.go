@@ -218,6 +218,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	dropResponse := false
+	var lateBy time.Duration
 	if f, ok := s.takeFault(r.Method, template); ok {
 		switch f.Kind {
 		case FaultStatus:
@@ -235,6 +236,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		case FaultDropResponse:
 			dropResponse = true
+		case FaultLateAnswer:
+			lateBy = f.Delay
 		}
 	}
 	if limited, retryAfter := s.rateLimited(); limited {
@@ -258,6 +261,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if dropResponse {
 		abortConnection(w)
 		return
+	}
+	if lateBy > 0 && !sleepCtx(ctx, lateBy) {
+		return // the client left: the change stays, its answer is lost
 	}
 	resp.write(w)
 }

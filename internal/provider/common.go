@@ -66,8 +66,8 @@ func clientErrorDiagnostic(diags *diag.Diagnostics, client bitbucket.Client, act
 		detail += "\n\nBitbucket kept throttling the requests after every retry. Try again later, lower " +
 			"Terraform's -parallelism, or raise max_retries."
 	case bitbucket.IsUncertain(err):
-		detail += "\n\nThe change may have been applied. Run terraform apply again: the provider looks for the object " +
-			"before creating it again."
+		detail += "\n\nBitbucket may have made this change although its answer was lost, and the provider could not " +
+			"find out. Check what Bitbucket holds before running terraform apply again."
 	}
 	diags.AddError(summary, detail)
 }

@@ -367,11 +367,7 @@ func (r *connectionResource) createHook(ctx context.Context, m connectionModel, 
 	if secret != "" {
 		in.Secret = &secret
 	}
-	hook, err := client.CreateWebhook(ctx, scope, in)
-	if bitbucket.IsUncertain(err) {
-		tflog.Warn(ctx, "Webhook create answer lost; looking for the webhook before trying again", map[string]any{"error": err.Error()})
-		hook, err = adoptOrCreateWebhook(ctx, client, scope, in, err)
-	}
+	hook, err := createWebhook(ctx, client, scope, in)
 	if err != nil {
 		clientErrorDiagnostic(diags, client, "create the webhook of "+describeConnection(m), err)
 		return nil

@@ -447,6 +447,21 @@ func (r *accessTokenResource) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 	token, err := createAccessToken(ctx, r.data.client, scope, in)
+	if err != nil && token != nil {
+		// A live token whose value is lost: record it, so that Terraform
+		// marks it tainted and the next apply revokes and replaces it.
+		accessTokenError(&resp.Diagnostics, r.data.client, "create", scope, "", err)
+		resp.Diagnostics.AddError("Access token recorded for revocation",
+			fmt.Sprintf("The %s exists, but its value was lost with the answer. It is recorded in state as tainted: "+
+				"the next terraform apply revokes it and creates a new one.", describeToken(scope, token.ID)))
+		fillToken(&plan, token)
+		plan.Token = types.StringNull()
+		if owner.User.IsNull() && r.level == bitbucket.TokenLevelUser {
+			owner.User = types.StringValue(token.User)
+		}
+		r.setModel(ctx, resp.State.Set, plan, owner, &resp.Diagnostics)
+		return
+	}
 	if err != nil {
 		accessTokenError(&resp.Diagnostics, r.data.client, "create", scope, "", err)
 		return
@@ -469,16 +484,22 @@ func (r *accessTokenResource) Create(ctx context.Context, req resource.CreateReq
 // create is never repeated blindly: the tokens of the scope are listed first,
 // and when an answer is lost, a token with this name and these permissions
 // that was not there before is the one just created. Its value was only in
-// the lost answer, so nobody can use it: it is revoked and the create sent
-// again (up to three attempts).
+// the lost answer, so nobody can use it: it is revoked (on a short context of
+// its own when Terraform was interrupted) and, unless Terraform was
+// interrupted, the create is sent again (up to three attempts). Tokens that
+// were there before are never touched.
+//
+// When that revoke fails, the token is returned with the error (its value
+// empty): the caller records it, so that the next apply revokes it.
 func createAccessToken(ctx context.Context, client bitbucket.Client, scope bitbucket.TokenScope, in bitbucket.AccessTokenInput) (*bitbucket.AccessToken, error) {
-	before, err := client.ListAccessTokens(ctx, scope)
+	snapshot, err := snapshotBeforeCreate(ctx,
+		func(ctx context.Context) ([]bitbucket.AccessToken, error) { return client.ListAccessTokens(ctx, scope) },
+		func(t bitbucket.AccessToken) string { return t.ID },
+		func(t bitbucket.AccessToken) bool {
+			return t.Name == in.Name && slices.Equal(t.Permissions, in.Permissions)
+		})
 	if err != nil {
 		return nil, fmt.Errorf("listing the existing tokens before creating one: %w", err)
-	}
-	existed := make(map[string]bool, len(before))
-	for _, t := range before {
-		existed[t.ID] = true
 	}
 	const attempts = 3
 	var lost error
@@ -489,32 +510,51 @@ func createAccessToken(ctx context.Context, client bitbucket.Client, scope bitbu
 		}
 		lost = err
 		tflog.Warn(ctx, "Access token create answer lost; revoking the token it may have created", map[string]any{"error": err.Error()})
-		after, err := client.ListAccessTokens(ctx, scope)
-		if err != nil {
-			return nil, fmt.Errorf("%w; listing the tokens to revoke the one it may have created also failed: %w. "+
-				"If a token named %q now exists in Bitbucket, revoke it: its value is lost", lost, err, in.Name)
-		}
-		var orphans []string
-		for _, t := range after {
-			if !existed[t.ID] && t.Name == in.Name && slices.Equal(t.Permissions, in.Permissions) {
-				orphans = append(orphans, t.ID)
-			}
-		}
-		switch len(orphans) {
-		case 0:
-			continue // the create did not happen
-		case 1:
-			if err := client.DeleteAccessToken(ctx, scope, orphans[0]); err != nil && !errors.Is(err, bitbucket.ErrNotFound) {
-				return nil, fmt.Errorf("%w; revoking token %s, which that request created and whose value is lost, "+
-					"failed: %w. Revoke it in Bitbucket", lost, orphans[0], err)
-			}
-			tflog.Info(ctx, "Revoked the access token whose create answer was lost", map[string]any{"id": orphans[0]})
-		default:
-			return nil, fmt.Errorf("%w; tokens %s named %q were created meanwhile, so the provider cannot tell which "+
-				"one it created: revoke the ones nobody uses", lost, strings.Join(orphans, ", "), in.Name)
+		orphan, err := revokeLostToken(ctx, client, scope, in, snapshot)
+		switch {
+		case err != nil:
+			return orphan, fmt.Errorf("%s; %w", lost.Error(), err)
+		case ctx.Err() != nil && orphan != nil:
+			return nil, interruptedError(lost, fmt.Sprintf("token %s, which this request created and whose value was "+
+				"only in the lost answer, was revoked", orphan.ID))
+		case ctx.Err() != nil:
+			return nil, interruptedError(lost, "Bitbucket holds no token from this request, so none was created")
 		}
 	}
-	return nil, fmt.Errorf("%w (%d attempts, every answer lost; the tokens they created were revoked)", lost, attempts)
+	return nil, fmt.Errorf("%s (%d attempts, every answer lost; the tokens they created were revoked)", lost.Error(), attempts)
+}
+
+// revokeLostToken finds the token a lost create made and revokes it. It
+// returns the token it found (nil: the create did not happen); with an
+// error, that token may still be live.
+func revokeLostToken(ctx context.Context, client bitbucket.Client, scope bitbucket.TokenScope, in bitbucket.AccessTokenInput, snapshot *createSnapshot[bitbucket.AccessToken]) (*bitbucket.AccessToken, error) {
+	rctx, cancel := recoveryContext(ctx)
+	defer cancel()
+	made, err := snapshot.madeSince(rctx, ctx.Err() != nil)
+	if err != nil {
+		return nil, fmt.Errorf("listing the tokens to revoke the one it may have created also failed: %w. "+
+			"If a token named %q that nobody holds now exists in Bitbucket, revoke it: its value is lost", err, in.Name)
+	}
+	switch len(made) {
+	case 0:
+		return nil, nil
+	case 1:
+	default:
+		ids := make([]string, len(made))
+		for i, t := range made {
+			ids[i] = t.ID
+		}
+		return nil, fmt.Errorf("tokens %s named %q were created meanwhile, so the provider cannot tell which one it "+
+			"created: revoke the ones nobody uses", strings.Join(ids, ", "), in.Name)
+	}
+	orphan := made[0]
+	orphan.Token = ""
+	if err := client.DeleteAccessToken(rctx, scope, orphan.ID); err != nil && !errors.Is(err, bitbucket.ErrNotFound) {
+		return &orphan, fmt.Errorf("revoking token %s, which that request created and whose value is lost, failed: %w",
+			orphan.ID, err)
+	}
+	tflog.Info(ctx, "Revoked the access token whose create answer was lost", map[string]any{"id": orphan.ID})
+	return &orphan, nil
 }
 
 // accessTokenError turns a client error into a diagnostic; the two cases a

@@ -356,13 +356,7 @@ func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest
 		in.Secret = &secret
 	}
 
-	hook, err := r.data.client.CreateWebhook(ctx, scope, in)
-	if bitbucket.IsUncertain(err) {
-		// The answer was lost; the hook may exist. Adopt it rather than
-		// leave it untracked or create a second one.
-		tflog.Warn(ctx, "Webhook create answer lost; looking for the webhook before trying again", map[string]any{"error": err.Error()})
-		hook, err = r.adoptOrCreate(ctx, scope, in, err)
-	}
+	hook, err := createWebhook(ctx, r.data.client, scope, in)
 	if err != nil {
 		r.webhookError(&resp.Diagnostics, "create", scope, "", err)
 		return
@@ -381,37 +375,6 @@ func configuredSecret(plan, config webhookModel) string {
 		return config.SecretWO.ValueString()
 	}
 	return plan.Secret.ValueString()
-}
-
-// adoptOrCreate finishes a create whose answer was lost: a hook in the scope
-// with the same URL, name and events is the one just created; when there is
-// none, the create did not happen and is sent once more.
-func (r *webhookResource) adoptOrCreate(ctx context.Context, scope bitbucket.WebhookScope, in bitbucket.WebhookInput, cause error) (*bitbucket.Webhook, error) {
-	return adoptOrCreateWebhook(ctx, r.data.client, scope, in, cause)
-}
-
-// adoptOrCreateWebhook is adoptOrCreate for any caller with a client.
-func adoptOrCreateWebhook(ctx context.Context, client bitbucket.Client, scope bitbucket.WebhookScope, in bitbucket.WebhookInput, cause error) (*bitbucket.Webhook, error) {
-	hooks, err := client.ListWebhooks(ctx, scope)
-	if err != nil {
-		return nil, fmt.Errorf("%w (and listing the webhooks to find it failed: %w)", cause, err)
-	}
-	var matches []bitbucket.Webhook
-	for _, h := range hooks {
-		if h.URL == in.URL && h.Name == in.Name && slices.Equal(h.Events, in.Events) {
-			matches = append(matches, h)
-		}
-	}
-	switch len(matches) {
-	case 0:
-		return client.CreateWebhook(ctx, scope, in)
-	case 1:
-		tflog.Info(ctx, "Adopted the webhook whose create answer was lost", map[string]any{"id": matches[0].ID})
-		return &matches[0], nil
-	default:
-		return nil, fmt.Errorf("%w; %d webhooks with this name, URL and events exist now, so the provider cannot tell "+
-			"which one it created: delete the extra ones or import one", cause, len(matches))
-	}
 }
 
 func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

@@ -1,0 +1,188 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
+)
+
+// Creates whose answer is lost. A create is never repeated blindly: the
+// scope is listed before it, and when its answer is lost (a timeout, a reset,
+// a 5xx, or Terraform stopping the provider on Ctrl-C, which cancels the
+// request's context) the scope is listed again. An object that matches the
+// request and was not there before is the one this create made; anything that
+// was there before (a hand-made webhook with the same name, say) is never
+// adopted, revoked or deleted.
+//
+// When the request's context has ended, the second listing (and a revoke)
+// runs on a short context of its own: the server may well have finished the
+// create after the client left (servlet containers such as Tomcat do), and
+// only by looking can the provider record or clean up what exists before
+// Terraform exits. Terraform keeps the state a failed create returns.
+
+// recoveryTimeout bounds the look-for-what-I-created step after the
+// request's own context has ended.
+const recoveryTimeout = 15 * time.Second
+
+// recoveryContext is ctx while it is alive; once it has ended, a context
+// of its own (ctx's values, no cancellation) that lasts recoveryTimeout.
+func recoveryContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx.Err() == nil {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), recoveryTimeout)
+}
+
+// createSnapshot is what a scope held before a create: the ids listed.
+type createSnapshot[T any] struct {
+	list    func(context.Context) ([]T, error)
+	id      func(T) string
+	matches func(T) bool
+	before  map[string]bool
+}
+
+// snapshotBeforeCreate lists the scope before a create; matches says which
+// objects the create would make (same name, and for webhooks URL and events).
+func snapshotBeforeCreate[T any](ctx context.Context, list func(context.Context) ([]T, error), id func(T) string, matches func(T) bool) (*createSnapshot[T], error) {
+	objects, err := list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &createSnapshot[T]{list: list, id: id, matches: matches, before: make(map[string]bool, len(objects))}
+	for _, o := range objects {
+		s.before[id(o)] = true
+	}
+	return s, nil
+}
+
+// madeSince lists the scope again and returns the matching objects that
+// were not there before: what the lost create made (none when it did not
+// happen). After an interruption (recheck) a create the server has not
+// finished yet may still be on its way, so an empty answer is checked once
+// more a second later.
+func (s *createSnapshot[T]) madeSince(ctx context.Context, recheck bool) ([]T, error) {
+	for attempt := 0; ; attempt++ {
+		objects, err := s.list(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var made []T
+		for _, o := range objects {
+			if !s.before[s.id(o)] && s.matches(o) {
+				made = append(made, o)
+			}
+		}
+		if len(made) > 0 || attempt > 0 || !recheck {
+			return made, nil
+		}
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			return made, nil
+		}
+	}
+}
+
+// lostCreate is the cause handed to the recovery of a create whose answer
+// was lost, carrying the listing taken before it.
+type lostCreate struct {
+	err    error
+	before map[string]bool
+}
+
+func (e *lostCreate) Error() string { return e.err.Error() }
+func (e *lostCreate) Unwrap() error { return e.err }
+
+// interruptedError says what an interrupted create left behind, truthfully
+// (it no longer claims the outcome is uncertain).
+func interruptedError(cause error, what string) error {
+	return fmt.Errorf("%s; Terraform was interrupted and %s", cause.Error(), what)
+}
+
+// createWebhook creates a webhook without leaving a duplicate or adopting
+// one someone else made: the scope's hooks are listed first, and a lost
+// answer is resolved by adoptOrCreateWebhook. Webhooks, connections and
+// anything else that makes hooks use it.
+func createWebhook(ctx context.Context, client bitbucket.Client, scope bitbucket.WebhookScope, in bitbucket.WebhookInput) (*bitbucket.Webhook, error) {
+	snapshot, err := snapshotBeforeCreate(ctx,
+		func(ctx context.Context) ([]bitbucket.Webhook, error) { return client.ListWebhooks(ctx, scope) },
+		func(h bitbucket.Webhook) string { return h.ID }, sameHook(in))
+	if err != nil {
+		return nil, fmt.Errorf("listing the existing webhooks before creating one: %w", err)
+	}
+	hook, err := client.CreateWebhook(ctx, scope, in)
+	if !bitbucket.IsUncertain(err) {
+		return hook, err
+	}
+	tflog.Warn(ctx, "Webhook create answer lost; looking for the webhook it may have made", map[string]any{"error": err.Error()})
+	return adoptOrCreateWebhook(ctx, client, scope, in, &lostCreate{err: err, before: snapshot.before})
+}
+
+// sameHook matches a webhook the request in would make.
+func sameHook(in bitbucket.WebhookInput) func(bitbucket.Webhook) bool {
+	return func(h bitbucket.Webhook) bool {
+		return h.URL == in.URL && h.Name == in.Name && slices.Equal(h.Events, in.Events)
+	}
+}
+
+// adoptOrCreateWebhook finishes a create whose answer was lost (cause): a
+// matching hook in the scope that was not in the listing taken before the
+// create (carried by a cause from createWebhook) is the one it made and is
+// adopted; when there is none the create did not happen and is sent once
+// more (up to three attempts in all), unless Terraform was interrupted.
+// Without that listing no hook can be told from a hand-made one, so none is
+// adopted. Errors it returns no longer claim the outcome is uncertain: they
+// say what the provider found.
+func adoptOrCreateWebhook(ctx context.Context, client bitbucket.Client, scope bitbucket.WebhookScope, in bitbucket.WebhookInput, cause error) (*bitbucket.Webhook, error) {
+	var lost *lostCreate
+	known := errors.As(cause, &lost)
+	snapshot := &createSnapshot[bitbucket.Webhook]{
+		list:    func(ctx context.Context) ([]bitbucket.Webhook, error) { return client.ListWebhooks(ctx, scope) },
+		id:      func(h bitbucket.Webhook) string { return h.ID },
+		matches: sameHook(in),
+		before:  map[string]bool{},
+	}
+	if known {
+		snapshot.before = lost.before
+	}
+	const attempts = 3
+	for attempt := 1; ; attempt++ {
+		rctx, cancel := recoveryContext(ctx)
+		made, err := snapshot.madeSince(rctx, ctx.Err() != nil)
+		cancel()
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("%s; listing the webhooks to find out whether it was made failed: %w. Look in "+
+				"Bitbucket for a webhook named %q sending to %s: if it exists, import it or delete it", cause.Error(), err, in.Name, in.URL)
+		case len(made) == 1 && known:
+			tflog.Info(ctx, "Adopted the webhook whose create answer was lost", map[string]any{"id": made[0].ID})
+			return &made[0], nil
+		case len(made) > 1:
+			ids := make([]string, len(made))
+			for i, h := range made {
+				ids[i] = h.ID
+			}
+			return nil, fmt.Errorf("%s; webhooks %s with this name, URL and events were created meanwhile, so the "+
+				"provider cannot tell which one it created: delete the extra ones or import one", cause.Error(), strings.Join(ids, ", "))
+		case len(made) == 1:
+			return nil, fmt.Errorf("%s; webhook %s has this name, URL and events, but the provider cannot tell whether "+
+				"this request made it: import it or delete it", cause.Error(), made[0].ID)
+		case ctx.Err() != nil:
+			return nil, interruptedError(cause, "Bitbucket holds no webhook from this request, so nothing was created")
+		case attempt == attempts:
+			return nil, fmt.Errorf("%s (%d attempts, every answer lost; Bitbucket holds no webhook from them)", cause.Error(), attempts)
+		}
+		hook, err := client.CreateWebhook(ctx, scope, in)
+		if !bitbucket.IsUncertain(err) {
+			return hook, err
+		}
+		cause = &lostCreate{err: err, before: snapshot.before}
+	}
+}
