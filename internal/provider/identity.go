@@ -27,15 +27,18 @@ import (
 type identityAttribute struct {
 	name        string
 	description string
+	optional    bool // may be null (an import by identity may leave it out)
 }
 
 var (
-	identityWorkspace = identityAttribute{"workspace", "Cloud workspace slug or Data Center project key."}
-	identityDCProject = identityAttribute{"workspace", "Data Center project key."}
-	identityRepo      = identityAttribute{"repository", "Repository slug."}
-	identityUser      = identityAttribute{"user", "Slug of the user who owns the token."}
-	identityHookID    = identityAttribute{"id", "The webhook's id: a UUID in braces on Cloud, a number on Data Center."}
-	identityTokenID   = identityAttribute{"id", "The token's id (a number, as a string)."}
+	identityWorkspace = identityAttribute{"workspace", "Cloud workspace slug or Data Center project key.", false}
+	identityDCProject = identityAttribute{"workspace", "Data Center project key.", false}
+	identityRepo      = identityAttribute{"repository", "Repository slug.", false}
+	identityUser      = identityAttribute{"user", "Slug of the user who owns the token.", false}
+	identityHookID    = identityAttribute{"id", "The webhook's id: a UUID in braces on Cloud, a number on Data Center.", false}
+	identityTokenID   = identityAttribute{"id", "The token's id (a number, as a string).", false}
+	identityKeyID     = identityAttribute{"id", "The key's id (a number, as a string).", false}
+	identityProject   = identityAttribute{"project", "Cloud project key inside the workspace; null on Data Center, where the project is the workspace.", true}
 )
 
 // identitySchemaOf builds an identity schema; every attribute is required
@@ -43,7 +46,9 @@ var (
 func identitySchemaOf(attrs ...identityAttribute) identityschema.Schema {
 	out := identityschema.Schema{Attributes: map[string]identityschema.Attribute{}}
 	for _, a := range attrs {
-		out.Attributes[a.name] = identityschema.StringAttribute{RequiredForImport: true, Description: a.description}
+		out.Attributes[a.name] = identityschema.StringAttribute{
+			RequiredForImport: !a.optional, OptionalForImport: a.optional, Description: a.description,
+		}
 	}
 	return out
 }
@@ -67,7 +72,16 @@ func (r *accessTokenResource) IdentitySchema(_ context.Context, _ resource.Ident
 	}
 }
 
+func (r *accessKeyResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	if r.level == bitbucket.AccessKeyLevelRepository {
+		resp.IdentitySchema = identitySchemaOf(identityWorkspace, identityRepo, identityKeyID)
+		return
+	}
+	resp.IdentitySchema = identitySchemaOf(identityWorkspace, identityProject, identityKeyID)
+}
+
 var (
+	_ resource.ResourceWithIdentity = &accessKeyResource{}
 	_ resource.ResourceWithIdentity = &webhookResource{}
 	_ resource.ResourceWithIdentity = &accessTokenResource{}
 )
@@ -113,7 +127,9 @@ func importByIdentity(ctx context.Context, req resource.ImportStateRequest, resp
 		resp.Diagnostics.Append(req.Identity.GetAttribute(ctx, path.Root(name), &v)...)
 		value := strings.TrimSpace(v.ValueString())
 		if value == "" {
-			missing = append(missing, name)
+			if a, ok := req.Identity.Schema.GetAttributes()[name].(identityschema.StringAttribute); !ok || !a.OptionalForImport {
+				missing = append(missing, name)
+			}
 			continue
 		}
 		if f := normalise[name]; f != nil {
@@ -126,8 +142,7 @@ func importByIdentity(ctx context.Context, req resource.ImportStateRequest, resp
 	}
 	if len(missing) > 0 {
 		resp.Diagnostics.AddError("Incomplete import identity",
-			fmt.Sprintf("The import block's identity needs %s; it has no value for %s.",
-				strings.Join(identityNames(req.Identity), ", "), strings.Join(missing, ", ")))
+			fmt.Sprintf("The import block's identity has no value for %s.", strings.Join(missing, ", ")))
 	}
 	return true
 }

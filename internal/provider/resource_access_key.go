@@ -405,6 +405,7 @@ func (r *accessKeyResource) Create(ctx context.Context, req resource.CreateReque
 	}
 	fillKey(&plan, key)
 	r.setModel(ctx, resp.State.Set, plan, parent, &resp.Diagnostics)
+	syncIdentity(ctx, resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 // keyError turns a client error into a diagnostic; a key that is already
@@ -425,6 +426,8 @@ func (r *accessKeyResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.HasError() || r.data == nil {
 		return
 	}
+	// The identity names the object whether or not it still exists.
+	syncIdentity(ctx, req.State, resp.Identity, &resp.Diagnostics)
 	scope := keyScope(state, parent)
 	id := state.ID.ValueString()
 	key, err := r.data.client.GetAccessKey(ctx, scope, id)
@@ -468,6 +471,7 @@ func (r *accessKeyResource) Update(ctx context.Context, req resource.UpdateReque
 		plan.Fingerprint, plan.CreatedAt, plan.LastUsed = state.Fingerprint, state.CreatedAt, state.LastUsed
 	}
 	r.setModel(ctx, resp.State.Set, plan, parent, &resp.Diagnostics)
+	syncIdentity(ctx, resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *accessKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -494,6 +498,9 @@ func (r *accessKeyResource) importIDOf(scope bitbucket.AccessKeyScope, id string
 }
 
 func (r *accessKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if importByIdentity(ctx, req, resp, nil) {
+		return
+	}
 	if r.level == bitbucket.AccessKeyLevelRepository {
 		parts := importIDParts(&resp.Diagnostics, req.ID, "<workspace>/<repository>/<id>",
 			"workspace = Cloud workspace slug or Data Center project key; id = the key's number")
