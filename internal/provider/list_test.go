@@ -233,3 +233,89 @@ list "bitbucket_user_access_token" "mine" {
 		},
 	})
 }
+
+// TestAccAccessKeyQuery: SSH keys registered outside Terraform are found on
+// every repository of a workspace and on a project, by label too.
+func TestAccAccessKeyQuery(t *testing.T) {
+	useTerraformAtLeast(t, terraformQuery, "terraform query (list resources)")
+	bothProducts(t, func(t *testing.T, product emulator.Product) {
+		srv := startEmulator(t, product)
+		ws := seededWorkspace(product)
+		client := outOfBandClient(t, srv)
+		addKey := func(scope bitbucket.AccessKeyScope, label string) *bitbucket.AccessKey {
+			t.Helper()
+			public, _, err := generateKeyPair("ED25519")
+			if err != nil {
+				t.Fatal(err)
+			}
+			key, err := client.CreateAccessKey(context.Background(), scope, bitbucket.AccessKeyInput{
+				PublicKey: public, Label: label, Permission: client.AccessKeyRules(scope.Level()).Permissions[0],
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return key
+		}
+		project := ""
+		if product == emulator.Cloud {
+			project = "API"
+		}
+		repoKey := addKey(bitbucket.AccessKeyScope{Workspace: ws, Repository: "api-service"}, "old-deploy")
+		addKey(bitbucket.AccessKeyScope{Workspace: ws, Repository: "api-service"}, "other")
+		projectKey := addKey(bitbucket.AccessKeyScope{Workspace: ws, Project: project}, "build-farm")
+		projectConfig := "config {}"
+		if project != "" {
+			projectConfig = "config {\n    project = \"API\"\n  }"
+		}
+		var wantProject knownvalue.Check = knownvalue.Null()
+		if project != "" {
+			wantProject = knownvalue.StringExact(project)
+		}
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: testProviderFactories(),
+			TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(terraformQuery)},
+			Steps: []resource.TestStep{
+				{Config: providerConfig(srv, fmt.Sprintf("workspace = %q", ws))},
+				{
+					Query: true,
+					Config: `
+list "bitbucket_repository_access_key" "all" {
+  provider = bitbucket
+  config {}
+}
+list "bitbucket_repository_access_key" "old" {
+  provider         = bitbucket
+  include_resource = true
+  config {
+    label = "old-deploy"
+  }
+}
+list "bitbucket_project_access_key" "all" {
+  provider = bitbucket
+  ` + projectConfig + `
+}
+`,
+					QueryResultChecks: []querycheck.QueryResultCheck{
+						querycheck.ExpectLength("bitbucket_repository_access_key.all", 2),
+						querycheck.ExpectLength("bitbucket_repository_access_key.old", 1),
+						querycheck.ExpectIdentity("bitbucket_repository_access_key.old", map[string]knownvalue.Check{
+							"workspace": knownvalue.StringExact(ws), "repository": knownvalue.StringExact("api-service"),
+							"id": knownvalue.StringExact(repoKey.ID),
+						}),
+						querycheck.ExpectResourceKnownValues("bitbucket_repository_access_key.old", queryfilter.ByResourceIdentity(map[string]knownvalue.Check{
+							"workspace": knownvalue.StringExact(ws), "repository": knownvalue.StringExact("api-service"),
+							"id": knownvalue.StringExact(repoKey.ID),
+						}), []querycheck.KnownValueCheck{
+							{Path: tfjsonpath.New("fingerprint"), KnownValue: knownvalue.StringExact(repoKey.Fingerprint)},
+							{Path: tfjsonpath.New("private_key_openssh"), KnownValue: knownvalue.Null()},
+						}),
+						querycheck.ExpectLength("bitbucket_project_access_key.all", 1),
+						querycheck.ExpectIdentity("bitbucket_project_access_key.all", map[string]knownvalue.Check{
+							"workspace": knownvalue.StringExact(ws), "project": wantProject, "id": knownvalue.StringExact(projectKey.ID),
+						}),
+					},
+				},
+			},
+		})
+	})
+}

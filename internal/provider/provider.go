@@ -280,6 +280,8 @@ func (p *BitbucketProvider) ListResources(context.Context) []func() list.ListRes
 		NewProjectAccessTokenListResource, // list_access_token.go
 		NewRepositoryAccessTokenListResource,
 		NewUserAccessTokenListResource,
+		NewRepositoryAccessKeyListResource, // list_access_key.go
+		NewProjectAccessKeyListResource,
 	}
 }
 
