@@ -435,7 +435,10 @@ func priorConnection(ctx context.Context, state tfsdk.State, diags *diag.Diagnos
 // not in its catalogue. Whatever the credential, the webhook is checked.
 func (r *connectionResource) checkProductSupports(ctx context.Context, plan, config connectionModel, diags *diag.Diagnostics) {
 	client := r.data.client
-	if caps := client.Capabilities(); !config.ManagedToken.IsNull() && !caps.AccessTokens {
+	// An unknown managed_token (chosen by a value not known yet) is checked
+	// when it is known.
+	managed := !config.ManagedToken.IsNull() && !config.ManagedToken.IsUnknown()
+	if caps := client.Capabilities(); managed && !caps.AccessTokens {
 		diags.AddAttributeError(path.Root("managed_token"), "Managed tokens need Bitbucket Data Center",
 			caps.AccessTokensUnsupported+"\n\nFor this connection, supply such a token (or an API token, with "+
 				"username) in token_wo (+ token_wo_version) or token, and remove managed_token.")

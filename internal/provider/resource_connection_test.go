@@ -1084,3 +1084,35 @@ func TestConnectionNestedAttributesRequired(t *testing.T) {
 		}
 	}
 }
+
+// TestAccConnectionCredentialUnknownAtPlan: a credential chosen by a value
+// another resource makes is unknown at plan time; on Cloud an unknown
+// managed_token is not yet "a managed token on Cloud" (issue 11 item 1).
+func TestAccConnectionCredentialUnknownAtPlan(t *testing.T) {
+	srv := startEmulator(t, emulator.Cloud)
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []tfresource.TestStep{{
+			Config: providerConfig(srv) + `
+resource "terraform_data" "product" {
+  input = "cloud"
+}
+
+resource "bitbucket_connection" "ci" {
+  name       = "ci-service"
+  workspace  = "acme"
+  repository = "api-service"
+  managed_token = terraform_data.product.output == "datacenter" ? {
+    level       = "repository"
+    permissions = ["REPO_READ"]
+  } : null
+  token = terraform_data.product.output == "cloud" ? "` + emulator.CloudAccessToken + `" : null
+}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("bitbucket_connection.ci", tfjsonpath.New("token_id"), knownvalue.Null()),
+				statecheck.ExpectKnownValue("bitbucket_connection.ci", tfjsonpath.New("verified_permissions"), levelsCheck("read")),
+			},
+		}},
+	})
+}
