@@ -95,12 +95,6 @@ func TestAccConnectionExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var dirs []string
-	for _, e := range entries {
-		if e.IsDir() {
-			dirs = append(dirs, e.Name())
-		}
-	}
 	for name := range connectionExamples {
 		if _, err := os.Stat(filepath.Join(connectionExamplesDir, name, "main.tf")); err != nil {
 			t.Errorf("example %s is described here but has no main.tf: %v", name, err)
@@ -108,70 +102,80 @@ func TestAccConnectionExamples(t *testing.T) {
 	}
 	// The examples declare source = "bitbucket-iac/bitbucket".
 	t.Setenv("TF_ACC_PROVIDER_NAMESPACE", "bitbucket-iac")
-
-	for _, dir := range dirs {
-		t.Run(dir, func(t *testing.T) {
-			ex, ok := connectionExamples[dir]
-			if !ok {
-				t.Fatalf("examples/connections/%s has no entry in connectionExamples: every example must be applied by this test", dir)
-			}
-			if _, err := os.Stat(filepath.Join(connectionExamplesDir, dir, "README.md")); err != nil {
-				t.Errorf("examples/connections/%s has no README.md", dir)
-			}
-			srv := startEmulator(t, ex.product)
-			workspace := seededWorkspace(ex.product)
-			t.Setenv("BITBUCKET_BASE_URL", srv.BaseURL())
-			if ex.product == emulator.Cloud {
-				t.Setenv("BITBUCKET_PRODUCT", "cloud")
-				t.Setenv("BITBUCKET_USERNAME", emulator.CloudOwnerEmail)
-				t.Setenv("BITBUCKET_TOKEN", emulator.CloudOwnerAPIToken)
-			} else {
-				t.Setenv("BITBUCKET_USERNAME", emulator.DCAdminUser)
-				t.Setenv("BITBUCKET_TOKEN", emulator.DCAdminPassword)
-			}
-			vars := config.Variables{}
-			if ex.setup != nil {
-				vars = ex.setup(t, srv)
-			}
-			vars["workspace"] = config.StringVariable(workspace)
-
-			tokensBefore := len(srv.AccessTokens())
-			want := make([]knownvalue.Check, 0, len(ex.verifiedPermissions))
-			for _, p := range ex.verifiedPermissions {
-				want = append(want, knownvalue.StringExact(p))
-			}
-			resource.Test(t, resource.TestCase{
-				CheckDestroy: func(*terraform.State) error {
-					if hooks := srv.Webhooks(); len(hooks) > 0 {
-						return fmt.Errorf("webhooks left after destroy: %+v", hooks)
-					}
-					if n := len(srv.AccessTokens()); n != tokensBefore {
-						return fmt.Errorf("%d tokens after destroy, want the %d there before", n, tokensBefore)
-					}
-					return nil
-				},
-				Steps: []resource.TestStep{{
-					// At step level: the example's own provider block counts as providers of the step.
-					ProtoV6ProviderFactories: testProviderFactories(),
-					ConfigDirectory:          config.StaticDirectory(filepath.Join(connectionExamplesDir, dir)),
-					ConfigVariables:          vars,
-					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownOutputValue("verified_permissions", knownvalue.SetExact(want)),
-					},
-					ConfigPlanChecks: resource.ConfigPlanChecks{
-						PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-					},
-					Check: func(*terraform.State) error {
-						if got := len(srv.Webhooks()); (got == 1) != ex.expectWebhook || got > 1 {
-							return fmt.Errorf("%d webhooks in the emulator, want a webhook: %v", got, ex.expectWebhook)
-						}
-						if made := len(srv.AccessTokens()) - tokensBefore; made != ex.expectTokenCreations {
-							return fmt.Errorf("%d tokens created, want %d", made, ex.expectTokenCreations)
-						}
-						return nil
-					},
-				}},
-			})
-		})
+	for _, e := range entries {
+		if e.IsDir() {
+			t.Run(e.Name(), func(t *testing.T) { testConnectionExample(t, e.Name()) })
+		}
 	}
+}
+
+// testConnectionExample applies the example in dir with what its entry in
+// connectionExamples says.
+func testConnectionExample(t *testing.T, dir string) {
+	ex, ok := connectionExamples[dir]
+	if !ok {
+		t.Fatalf("examples/connections/%s has no entry in connectionExamples: every example must be applied by this test", dir)
+	}
+	if _, err := os.Stat(filepath.Join(connectionExamplesDir, dir, "README.md")); err != nil {
+		t.Errorf("examples/connections/%s has no README.md", dir)
+	}
+	srv := startEmulator(t, ex.product)
+	setProviderEnvironment(t, srv)
+	vars := config.Variables{}
+	if ex.setup != nil {
+		vars = ex.setup(t, srv)
+	}
+	vars["workspace"] = config.StringVariable(seededWorkspace(ex.product))
+
+	tokensBefore := len(srv.AccessTokens())
+	want := make([]knownvalue.Check, 0, len(ex.verifiedPermissions))
+	for _, p := range ex.verifiedPermissions {
+		want = append(want, knownvalue.StringExact(p))
+	}
+	resource.Test(t, resource.TestCase{
+		CheckDestroy: func(*terraform.State) error {
+			if hooks := srv.Webhooks(); len(hooks) > 0 {
+				return fmt.Errorf("webhooks left after destroy: %+v", hooks)
+			}
+			if n := len(srv.AccessTokens()); n != tokensBefore {
+				return fmt.Errorf("%d tokens after destroy, want the %d there before", n, tokensBefore)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{{
+			// At step level: the example's own provider block counts as providers of the step.
+			ProtoV6ProviderFactories: testProviderFactories(),
+			ConfigDirectory:          config.StaticDirectory(filepath.Join(connectionExamplesDir, dir)),
+			ConfigVariables:          vars,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownOutputValue("verified_permissions", knownvalue.SetExact(want)),
+			},
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			Check: func(*terraform.State) error {
+				if got := len(srv.Webhooks()); (got == 1) != ex.expectWebhook || got > 1 {
+					return fmt.Errorf("%d webhooks in the emulator, want a webhook: %v", got, ex.expectWebhook)
+				}
+				if made := len(srv.AccessTokens()) - tokensBefore; made != ex.expectTokenCreations {
+					return fmt.Errorf("%d tokens created, want %d", made, ex.expectTokenCreations)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// setProviderEnvironment points the examples' provider block, which takes
+// its settings from BITBUCKET_* variables, at srv with admin credentials.
+func setProviderEnvironment(t *testing.T, srv *emulator.Server) {
+	t.Setenv("BITBUCKET_BASE_URL", srv.BaseURL())
+	if srv.Product() == emulator.Cloud {
+		t.Setenv("BITBUCKET_PRODUCT", "cloud")
+		t.Setenv("BITBUCKET_USERNAME", emulator.CloudOwnerEmail)
+		t.Setenv("BITBUCKET_TOKEN", emulator.CloudOwnerAPIToken)
+		return
+	}
+	t.Setenv("BITBUCKET_USERNAME", emulator.DCAdminUser)
+	t.Setenv("BITBUCKET_TOKEN", emulator.DCAdminPassword)
 }
