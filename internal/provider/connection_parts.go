@@ -174,15 +174,6 @@ func sentSecret(secret string) func(string) bool {
 	return func(returned string) bool { return returned == secret }
 }
 
-// fingerprintedSecret is hookFrom's test for a secret known only by the
-// fingerprint kept in private state (the webhook resources' format).
-func fingerprintedSecret(fingerprint string) func(string) bool {
-	if fingerprint == "" {
-		return nil
-	}
-	return func(returned string) bool { return sha256Hex(returned) == fingerprint }
-}
-
 // readRemote reads what state says the connection holds. exists is false
 // when the repository is gone (and with it the token and webhook).
 func (r *connectionResource) readRemote(ctx context.Context, state connectionModel, private privateGetter, diags *diag.Diagnostics) (remoteConnection, bool) {
@@ -245,7 +236,7 @@ func (r *connectionResource) readHook(ctx context.Context, state connectionModel
 		clientErrorDiagnostic(diags, client, "read the webhook of "+describeConnection(state), err)
 		return false
 	default:
-		remote.hook = hookFrom(hook, fingerprintedSecret(readFingerprint(ctx, private, diags)))
+		remote.hook = hookFrom(hook, recordedSecret(ctx, private, diags))
 	}
 	return true
 }
@@ -372,7 +363,7 @@ func (r *connectionResource) createHook(ctx context.Context, m connectionModel, 
 		clientErrorDiagnostic(diags, client, "create the webhook of "+describeConnection(m), err)
 		return nil
 	}
-	writeFingerprint(ctx, private, secret, diags)
+	writeSecretRecord(ctx, private, secret, diags)
 	return hookFrom(hook, sentSecret(secret))
 }
 
@@ -422,7 +413,7 @@ func (r *connectionResource) updateHook(ctx context.Context, plan connectionMode
 		return false
 	}
 	if sendSecret {
-		writeFingerprint(ctx, private, secret, diags)
+		writeSecretRecord(ctx, private, secret, diags)
 	}
 	remote.hook = hookFrom(hook, sentSecret(secret))
 	return true

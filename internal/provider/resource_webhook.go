@@ -2,9 +2,6 @@ package provider
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -56,11 +53,6 @@ type repositoryWebhookModel struct {
 	webhookModel
 	Repository types.String `tfsdk:"repository"`
 }
-
-// privateSecretFingerprint is the private-state key of the SHA-256 of the
-// write-only secret last sent, so a secret changed out of band on Data
-// Center (which returns it) shows as drift even though it is not in state.
-const privateSecretFingerprint = "secret_wo_sha256"
 
 func (r *webhookResource) typeSuffix() string {
 	if r.repositoryLevel {
@@ -127,7 +119,10 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 		"secret_wo": schema.StringAttribute{
 			Optional: true, Sensitive: true, WriteOnly: true,
 			MarkdownDescription: "Write-only secret (Terraform 1.11+): sent to Bitbucket but never stored in state " +
-				"or plan. It is sent on create and whenever `secret_wo_version` changes.",
+				"or plan. It is sent on create and whenever `secret_wo_version` changes. To notice a secret changed " +
+				"outside Terraform on Data Center (which returns secrets), the provider keeps in private state an " +
+				"HMAC-SHA256 of it under a random key of this resource's own, and that key: no unsalted hash, but " +
+				"whoever reads the state can still test guesses, so use a long random secret.",
 			Validators: []validator.String{
 				stringvalidator.LengthBetween(1, 128),
 				stringvalidator.ConflictsWith(path.MatchRoot("secret")),
@@ -278,8 +273,9 @@ func inputFrom(ctx context.Context, m webhookModel, diags *diag.Diagnostics) bit
 
 // fill copies what the server reports into the model. The secret is only
 // reflected where the server returns it (Data Center) and the model keeps
-// it in state (`secret`); write-only secrets are compared by fingerprint.
-func (r *webhookResource) fill(m *webhookModel, hook *bitbucket.Webhook, fingerprint string) {
+// it in state (`secret`); a write-only secret is compared with the record
+// of the one last sent (sent; nil: none recorded).
+func (r *webhookResource) fill(m *webhookModel, hook *bitbucket.Webhook, sent func(string) bool) {
 	m.ID = types.StringValue(hook.ID)
 	m.Name = types.StringValue(hook.Name)
 	m.URL = types.StringValue(hook.URL)
@@ -301,8 +297,8 @@ func (r *webhookResource) fill(m *webhookModel, hook *bitbucket.Webhook, fingerp
 			m.Secret = types.StringValue(hook.Secret)
 		}
 		m.SecretSet = types.BoolValue(hook.SecretSet)
-	case !m.SecretWOVersion.IsNull() && serverReturnsSecret && fingerprint != "":
-		m.SecretSet = types.BoolValue(hook.SecretSet && sha256Hex(hook.Secret) == fingerprint)
+	case !m.SecretWOVersion.IsNull() && serverReturnsSecret && sent != nil:
+		m.SecretSet = types.BoolValue(hook.SecretSet && sent(hook.Secret))
 	case !m.Secret.IsNull() && !hook.SecretSet:
 		// Cloud: the secret was removed; drop it so the plan sends it again.
 		m.Secret = types.StringNull()
@@ -310,37 +306,6 @@ func (r *webhookResource) fill(m *webhookModel, hook *bitbucket.Webhook, fingerp
 	default:
 		m.SecretSet = types.BoolValue(hook.SecretSet)
 	}
-}
-
-func sha256Hex(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
-
-type fingerprintJSON struct {
-	SHA256 string `json:"sha256"`
-}
-
-func readFingerprint(ctx context.Context, private interface {
-	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
-}, diags *diag.Diagnostics) string {
-	raw, d := private.GetKey(ctx, privateSecretFingerprint)
-	diags.Append(d...)
-	var f fingerprintJSON
-	if len(raw) > 0 && json.Unmarshal(raw, &f) == nil {
-		return f.SHA256
-	}
-	return ""
-}
-
-func writeFingerprint(ctx context.Context, private interface {
-	SetKey(context.Context, string, []byte) diag.Diagnostics
-}, secret string, diags *diag.Diagnostics) {
-	var value []byte
-	if secret != "" {
-		value, _ = json.Marshal(fingerprintJSON{SHA256: sha256Hex(secret)})
-	}
-	diags.Append(private.SetKey(ctx, privateSecretFingerprint, value)...)
 }
 
 func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -361,9 +326,9 @@ func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest
 		r.webhookError(&resp.Diagnostics, "create", scope, "", err)
 		return
 	}
-	r.fill(&plan, hook, "")
+	r.fill(&plan, hook, nil)
 	if !config.SecretWO.IsNull() {
-		writeFingerprint(ctx, resp.Private, secret, &resp.Diagnostics)
+		writeSecretRecord(ctx, resp.Private, secret, &resp.Diagnostics)
 	}
 	r.setModel(ctx, resp.State.Set, plan, repository, &resp.Diagnostics)
 	syncIdentity(ctx, resp.State, resp.Identity, &resp.Diagnostics)
@@ -395,8 +360,7 @@ func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, re
 		r.webhookError(&resp.Diagnostics, "read", scope, state.ID.ValueString(), err)
 		return
 	}
-	fingerprint := readFingerprint(ctx, req.Private, &resp.Diagnostics)
-	r.fill(&state, hook, fingerprint)
+	r.fill(&state, hook, recordedSecret(ctx, req.Private, &resp.Diagnostics))
 	r.setModel(ctx, resp.State.Set, state, repository, &resp.Diagnostics)
 }
 
@@ -434,15 +398,13 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 		r.webhookError(&resp.Diagnostics, "update", scope, id, err)
 		return
 	}
-	fingerprint := readFingerprint(ctx, req.Private, &resp.Diagnostics)
+	sent := recordedSecret(ctx, req.Private, &resp.Diagnostics)
 	if !config.SecretWO.IsNull() && in.Secret != nil {
-		writeFingerprint(ctx, resp.Private, secret, &resp.Diagnostics)
-		fingerprint = sha256Hex(secret)
+		sent = writeSecretRecord(ctx, resp.Private, secret, &resp.Diagnostics)
 	} else if config.SecretWO.IsNull() {
-		writeFingerprint(ctx, resp.Private, "", &resp.Diagnostics)
-		fingerprint = ""
+		sent = writeSecretRecord(ctx, resp.Private, "", &resp.Diagnostics)
 	}
-	r.fill(&plan, hook, fingerprint)
+	r.fill(&plan, hook, sent)
 	r.setModel(ctx, resp.State.Set, plan, repository, &resp.Diagnostics)
 	syncIdentity(ctx, resp.State, resp.Identity, &resp.Diagnostics)
 }
