@@ -158,3 +158,27 @@ func TestNowIsTheServersClock(t *testing.T) {
 		t.Errorf("Now = %s, want the server's %s", got, future)
 	}
 }
+
+// TestWrongProductSaysSo: a product that does not match the server at
+// base_url is reported as such, not as a network problem (issue 12 item 9).
+func TestWrongProductSaysSo(t *testing.T) {
+	ctx := context.Background()
+	dc := emulator.NewTestServer(t, emulator.Options{Product: emulator.DataCenter})
+	cloud := emulator.NewTestServer(t, emulator.Options{Product: emulator.Cloud})
+	for _, tc := range []struct {
+		cfg  bitbucket.Config
+		want string
+	}{
+		{bitbucket.Config{BaseURL: dc.URL(), Product: bitbucket.ProductCloud, Username: emulator.DCAdminUser, Token: emulator.DCAdminPassword}, "does not look like Bitbucket Cloud"},
+		{bitbucket.Config{BaseURL: cloud.URL(), Product: bitbucket.ProductDataCenter, Username: emulator.CloudOwnerEmail, Token: emulator.CloudOwnerAPIToken}, "does not look like Bitbucket Data Center"},
+	} {
+		c, err := bitbucket.New(ctx, tc.cfg)
+		if err != nil {
+			t.Fatalf("%s: New: %v", tc.cfg.Product, err)
+		}
+		err = c.CheckCredentials(ctx)
+		if !errors.Is(err, bitbucket.ErrWrongProduct) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: CheckCredentials = %v, want %q", tc.cfg.Product, err, tc.want)
+		}
+	}
+}

@@ -31,7 +31,7 @@ func (c *cloudClient) CheckCredentials(ctx context.Context) error {
 	if errors.Is(err, ErrForbidden) {
 		return nil
 	}
-	return err
+	return wrongProduct(c.BaseURL(), ProductCloud, err)
 }
 
 type cloudLink struct {
@@ -65,6 +65,16 @@ func (c *cloudClient) GetWorkspace(ctx context.Context, workspace string) (*Work
 	return &m, nil
 }
 
+// cloudListWorkspacesCredentials says which credentials may list workspaces:
+// GET /user/workspaces needs read:workspace:bitbucket (API token) or the
+// classic scope account (Cloud OpenAPI, x-atlassian-oauth2-scopes of that
+// operation), and only workspace access tokens may hold account (Cloud
+// OpenAPI narrative, "Authentication methods", access token scopes).
+const cloudListWorkspacesCredentials = "Listing workspaces (GET /2.0/user/workspaces) needs the credentials of a user " +
+	"or a workspace: username = your Atlassian account email with token = an API token that has read:workspace:bitbucket, " +
+	"OAuth client credentials with the account scope, or a workspace access token with the account scope. Repository " +
+	"and project access tokens can never list workspaces."
+
 // ListWorkspaces reads /user/workspaces, whose items carry only slug and
 // uuid, then each workspace for its name and privacy (a few at a time).
 // Cloud cannot filter by name on the server; filter.Name is applied here
@@ -87,6 +97,9 @@ func (c *cloudClient) ListWorkspaces(ctx context.Context, filter WorkspaceFilter
 		} `json:"workspace"`
 	}
 	items, err := listCloud[access](ctx, c.h, "user/workspaces", q)
+	if errors.Is(err, ErrForbidden) {
+		return nil, fmt.Errorf("%w\n\n%s", err, cloudListWorkspacesCredentials)
+	}
 	if err != nil {
 		return nil, err
 	}

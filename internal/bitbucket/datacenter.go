@@ -38,7 +38,7 @@ func (d *dataCenterClient) CheckCredentials(ctx context.Context) error {
 	if errors.Is(err, ErrForbidden) {
 		return nil
 	}
-	return err
+	return wrongProduct(d.BaseURL(), ProductDataCenter, err)
 }
 
 type dcLink struct {

@@ -32,7 +32,46 @@ var (
 	// says tokens cannot be used for this. A plain missing permission says
 	// "not permitted" instead.
 	ErrTokenAuthRefused = errors.New("token management needs password authentication")
+	// ErrWrongProduct: the server answered, but not as the configured
+	// product does (a route every version of it serves is missing), so the
+	// base URL or product is wrong.
+	ErrWrongProduct = errors.New("the server does not look like the configured Bitbucket product")
 )
+
+// IsCertificateError reports whether err is a TLS failure to trust the
+// server's certificate (unknown authority, wrong host name, expired).
+func IsCertificateError(err error) bool { return isCertificateError(err) }
+
+// certificateHint is what to do about a certificate the client cannot trust.
+const certificateHint = "the server's certificate is not trusted: set ca_cert_pem to the PEM of the CA that signed it " +
+	"(insecure_skip_verify = true turns the check off, for test servers only)"
+
+// wrongProductError matches ErrWrongProduct and unwraps to the answer.
+type wrongProductError struct {
+	msg string
+	err error
+}
+
+func (e *wrongProductError) Error() string        { return e.msg }
+func (e *wrongProductError) Unwrap() error        { return e.err }
+func (e *wrongProductError) Is(target error) bool { return target == ErrWrongProduct }
+
+// wrongProduct wraps a 404 from a route the product always serves.
+func wrongProduct(base string, product Product, err error) error {
+	if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return &wrongProductError{err: err,
+		msg: fmt.Sprintf("the server at %s does not look like %s (%v); check base_url and product", base, productName(product), err)}
+}
+
+// productName is the product's name in messages.
+func productName(p Product) string {
+	if p == ProductCloud {
+		return "Bitbucket Cloud"
+	}
+	return "Bitbucket Data Center"
+}
 
 // APIError is an error answer from Bitbucket.
 type APIError struct {

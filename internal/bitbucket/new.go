@@ -70,8 +70,14 @@ func New(ctx context.Context, cfg Config) (Client, error) {
 	h.product = ProductDataCenter
 	version, err := readApplicationProperties(ctx, h)
 	if err != nil {
-		if product == "" || isTransportFailure(err) {
-			return nil, fmt.Errorf("the server at %s did not answer as Bitbucket Data Center (%w); if it is Bitbucket Cloud, set product = %q", base, err, ProductCloud)
+		switch {
+		case IsCertificateError(err):
+			return nil, fmt.Errorf("could not connect to %s: %s (%w)", base, certificateHint, err)
+		case isTransportFailure(err):
+			return nil, fmt.Errorf("could not reach the server at %s (%w); check base_url and the network path to it", base, err)
+		case product == "":
+			return nil, &wrongProductError{err: err, msg: fmt.Sprintf(
+				"the server at %s does not look like Bitbucket Data Center (%v); if it is Bitbucket Cloud, set product = %q", base, err, ProductCloud)}
 		}
 		// product = "datacenter" was set explicitly: trust it and go on
 		// without a version, which only disables version-gated features.

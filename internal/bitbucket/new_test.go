@@ -127,7 +127,7 @@ func TestNewRejectsAServerThatIsNotDataCenter(t *testing.T) {
 	if err == nil {
 		t.Fatal("want an error")
 	}
-	for _, want := range []string{"the server at " + srv.URL + "/", "did not answer as Bitbucket Data Center", `set product = "cloud"`} {
+	for _, want := range []string{"the server at " + srv.URL + "/", "does not look like Bitbucket Data Center", `set product = "cloud"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
@@ -139,7 +139,7 @@ func TestNewRejectsAJSONAnswerWithoutVersion(t *testing.T) {
 		writeJSON(w, http.StatusOK, map[string]string{"hello": "world"})
 	}))
 	defer srv.Close()
-	if _, err := New(context.Background(), testConfig("", srv.URL)); err == nil || !strings.Contains(err.Error(), "did not answer as Bitbucket Data Center") {
+	if _, err := New(context.Background(), testConfig("", srv.URL)); err == nil || !strings.Contains(err.Error(), "does not look like Bitbucket Data Center") {
 		t.Fatalf("got %v", err)
 	}
 }

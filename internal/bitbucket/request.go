@@ -198,6 +198,9 @@ func (h *httpClient) transportError(req *http.Request, err error) error {
 		return err
 	}
 	err = h.redactor.maskError(err)
+	if errors.Is(err, context.Canceled) {
+		err = fmt.Errorf("interrupted: %w", err)
+	}
 	re := &requestError{Method: req.Method, Path: req.URL.Path, Err: err}
 	if !isIdempotent(req) && mayHaveBeenApplied(err) {
 		return &UncertainError{Err: re}

@@ -54,8 +54,11 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resendable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 
 	for attempt := 0; ; attempt++ {
-		if err := t.gate.wait(ctx); err != nil {
-			return nil, &notSentError{fmt.Errorf("waiting for the rate limit to pass: %w", err)}
+		if waited, err := t.gate.wait(ctx); err != nil {
+			if waited {
+				return nil, &notSentError{interrupted("while waiting for the rate limit to pass", err)}
+			}
+			return nil, &notSentError{interrupted("before the request was sent", err)}
 		}
 		resp, err := t.attempt(req, attempt)
 
@@ -71,7 +74,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			reason = t.redactor.mask(err.Error())
 		}
 		if ctx.Err() != nil {
-			return nil, &notSentError{fmt.Errorf("gave up retrying after %s: %w", reason, ctx.Err())}
+			if resp == nil {
+				return nil, err // the attempt itself was cut short, and says so
+			}
+			return nil, &notSentError{interrupted("while retrying after "+reason, ctx.Err())}
 		}
 		tflog.SubsystemDebug(t.redactor.logContext(ctx), logSubsystem, "Retrying Bitbucket API request", map[string]any{
 			"method":  req.Method,
@@ -262,17 +268,28 @@ func (g *rateGate) hold(d time.Duration) {
 }
 
 // wait returns when the gate is open or ctx is done.
-func (g *rateGate) wait(ctx context.Context) error {
+func (g *rateGate) wait(ctx context.Context) (waited bool, err error) {
 	for {
 		g.mu.Lock()
 		d := time.Until(g.until)
 		g.mu.Unlock()
 		if d <= 0 {
-			return ctx.Err()
+			return waited, ctx.Err()
 		}
+		waited = true
 		// The gate may have been extended meanwhile: look again after.
 		if err := sleep(ctx, d); err != nil {
-			return err
+			return waited, err
 		}
 	}
+}
+
+// interrupted says that the caller's context ended (Ctrl-C or a cancelled
+// run: "interrupted"; its deadline: "timed out") and where, so no message
+// blames a rate limit or a retry that was not the cause.
+func interrupted(where string, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("timed out %s: %w", where, err)
+	}
+	return fmt.Errorf("interrupted %s: %w", where, err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,6 +60,11 @@ func clientErrorDiagnostic(diags *diag.Diagnostics, client bitbucket.Client, act
 	switch {
 	case errors.Is(err, bitbucket.ErrUnauthorized):
 		detail += "\n\nBitbucket rejected the credentials. " + credentialHint(client.Product())
+	case errors.Is(err, bitbucket.ErrForbidden) && httpStatus(err) == http.StatusUnauthorized:
+		// Data Center answers a missing permission with 401 AuthorisationException.
+		detail += "\n\nBitbucket answered 401 with an AuthorisationException: it accepted the credentials, but they " +
+			"lack the permission for this (Bitbucket Data Center answers a missing permission with 401, not 403). Use an " +
+			"account or token with that permission."
 	case errors.Is(err, bitbucket.ErrForbidden):
 		detail += "\n\nThe credentials are valid but lack the permission for this. Use an account or token with the " +
 			"permission named above."
@@ -70,6 +76,15 @@ func clientErrorDiagnostic(diags *diag.Diagnostics, client bitbucket.Client, act
 			"find out. Check what Bitbucket holds before running terraform apply again."
 	}
 	diags.AddError(summary, detail)
+}
+
+// httpStatus is the HTTP status of the answer behind err (0 without one).
+func httpStatus(err error) int {
+	var apiErr *bitbucket.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode
+	}
+	return 0
 }
 
 // serverURL is the client's base URL as users wrote it (no trailing slash).

@@ -419,7 +419,7 @@ func TestAccRepositoriesDataSourceForbidden(t *testing.T) {
 			Steps: []resource.TestStep{{
 				Config: providerBlock(srv.BaseURL(), auth...) + fmt.Sprintf(`data "bitbucket_repositories" "x" { workspace = %q }`, workspace),
 				ExpectError: errorText("Failed to list the repositories of", workspace,
-					"The credentials are valid but lack the permission for this"),
+					"lack the permission for this"),
 			}},
 		})
 	})

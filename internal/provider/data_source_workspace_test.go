@@ -112,7 +112,7 @@ func TestAccWorkspaceDataSourceForbidden(t *testing.T) {
 			ProtoV6ProviderFactories: testProviderFactories(),
 			Steps: []resource.TestStep{{
 				Config:      providerBlock(srv.BaseURL(), auth...) + fmt.Sprintf(`data "bitbucket_workspace" "test" { workspace = %q }`, workspace),
-				ExpectError: errorText("Failed to read", workspace, "The credentials are valid but lack the permission for this"),
+				ExpectError: errorText("Failed to read", workspace, "lack the permission for this"),
 			}},
 		})
 	})

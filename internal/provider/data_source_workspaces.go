@@ -55,7 +55,11 @@ func (d *WorkspacesDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 		MarkdownDescription: "Lists every Bitbucket Cloud workspace the credentials belong to (`/2.0/user/workspaces`), " +
 			"or every Bitbucket Data Center project they can see, sorted by slug (project key). Every page is " +
 			"read. On Cloud the list answer carries only slugs, so the provider reads each workspace once more " +
-			"for its name and privacy (four at a time). No match is an empty list, not an error.",
+			"for its name and privacy (four at a time). No match is an empty list, not an error.\n\n" +
+			"On Cloud, listing workspaces needs the credentials of a user or a workspace: an API token with " +
+			"`read:workspace:bitbucket` (`username` = the account email), OAuth client credentials with the `account` " +
+			"scope, or a workspace access token with the `account` scope. Repository and project access tokens can never " +
+			"list workspaces (Bitbucket answers 403); read the one workspace you know with `bitbucket_workspace` instead.",
 		Attributes: map[string]schema.Attribute{
 			"name_regex": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Keep only workspaces whose `name` (display name) matches this regular expression " +

@@ -453,6 +453,14 @@ func credentialDiagnostic(client bitbucket.Client, err error) diag.Diagnostics {
 	case errors.Is(err, bitbucket.ErrUnauthorized):
 		diags.AddError("Bitbucket rejected the credentials",
 			fmt.Sprintf("Bitbucket rejected the credentials for %s: %s\n\n%s", serverURL(client), err, credentialHint(client.Product())))
+	case errors.Is(err, bitbucket.ErrWrongProduct):
+		diags.AddError("The server does not look like "+productName(client.Product()),
+			fmt.Sprintf("Checking the credentials against %s failed: %s\n\nThe server answered, but not as %s does. "+
+				"Check base_url, and product if it is set.", serverURL(client), err, productName(client.Product())))
+	case bitbucket.IsCertificateError(err):
+		diags.AddError("The server's certificate is not trusted",
+			fmt.Sprintf("Checking the credentials against %s failed: %s\n\nThe server's certificate is not trusted: set "+
+				"ca_cert_pem to the PEM of the CA that signed it.", serverURL(client), err))
 	default:
 		diags.AddError("Cannot reach Bitbucket",
 			fmt.Sprintf("Checking the credentials against %s failed: %s\n\nCheck base_url, the network path to the server "+

@@ -226,10 +226,10 @@ func checkWebhookEvents(ctx context.Context, client bitbucket.Client, repository
 	}
 	if len(unknown) > 0 {
 		diags.AddAttributeError(attribute, "Unknown webhook event",
-			fmt.Sprintf("%s %s not a %s %s webhook event. Valid events: %s.", strings.Join(unknown, ", "),
-				map[bool]string{true: "is", false: "are"}[len(unknown) == 1], productName(client.Product()),
+			fmt.Sprintf("%s %s %s %s webhook event%s. Valid events: %s.", strings.Join(unknown, ", "),
+				map[bool]string{true: "is not a", false: "are not"}[len(unknown) == 1], productName(client.Product()),
 				map[bool]string{true: "repository", false: workspaceNoun(client)}[repositoryLevel],
-				strings.Join(valid, ", ")))
+				map[bool]string{true: "", false: "s"}[len(unknown) == 1], strings.Join(valid, ", ")))
 	}
 }
 
@@ -390,8 +390,9 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 	hook, err := r.data.client.UpdateWebhook(ctx, scope, id, in)
 	if errors.Is(err, bitbucket.ErrNotFound) {
 		resp.Diagnostics.AddError("Webhook was deleted",
-			fmt.Sprintf("The %s was deleted outside Terraform during this apply. Run terraform apply again to create it.",
-				describeHook(scope, id)))
+			fmt.Sprintf("The %s no longer exists: it was deleted outside Terraform after the state was last refreshed "+
+				"(during this run, or before it when the run skipped the refresh, as -refresh=false does). Run terraform apply "+
+				"again (with refresh) to create it.", describeHook(scope, id)))
 		return
 	}
 	if err != nil {

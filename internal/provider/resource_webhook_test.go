@@ -315,6 +315,8 @@ func TestAccRepositoryWebhookPlanTimeValidation(t *testing.T) {
 		}{
 			"unknown event": {[]string{`name = "ci"`, `url = "https://ci.example.com/"`, `events = ["repo:explode"]`},
 				`(?s)Unknown webhook event.*events = \["repo:explode"\].*"repo:explode"\s+is\s+not\s+a\s.*webhook\s+event.*Valid\s+events:.*` + regexp.QuoteMeta(valid)},
+			"two unknown events": {[]string{`name = "ci"`, `url = "https://ci.example.com/"`, `events = ["a:x", "b:y"]`},
+				`(?s)"a:x",\s+"b:y"\s+are\s+not\s+Bitbucket\s.*webhook\s+events\.`},
 			"other product's event": {[]string{`name = "ci"`, `url = "https://ci.example.com/"`,
 				`events = ["` + map[emulator.Product]string{emulator.Cloud: "repo:refs_changed", emulator.DataCenter: "repo:push"}[product] + `"]`},
 				`Unknown webhook event`},

@@ -1,0 +1,162 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/emulator"
+)
+
+// Messages that must say what is true (issue 12 items 9, 10, 11, 16).
+
+// TestAccProviderMessageWrongProduct: a product that does not match the
+// server says so, not "check the network".
+func TestAccProviderMessageWrongProduct(t *testing.T) {
+	dc := startEmulator(t, emulator.DataCenter)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config: providerBlock(dc.URL(), `product = "cloud"`, "username = \"x@example.com\"", "token = \"t\"") +
+				`data "bitbucket_workspace" "x" { workspace = "PRJ" }`,
+			ExpectError: errorText("The server does not look like Bitbucket Cloud", "Check base_url, and product"),
+		}},
+	})
+}
+
+// TestAccProviderMessageUntrustedCertificate: a TLS failure names
+// ca_cert_pem, whether or not product is set.
+func TestAccProviderMessageUntrustedCertificate(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"version": "9.4.2"})
+	}))
+	t.Cleanup(srv.Close)
+	var steps []resource.TestStep
+	for _, product := range []string{`product = "cloud"`, `product = "datacenter"`, ""} {
+		steps = append(steps, resource.TestStep{
+			Config:      providerBlock(srv.URL, product, `username = "u"`, `token = "t"`) + `data "bitbucket_workspaces" "x" {}`,
+			ExpectError: errorText("certificate is not trusted", "set ca_cert_pem"),
+		})
+	}
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testProviderFactories(), Steps: steps})
+}
+
+// TestClientErrorDiagnosticHints: a rejected credential (401) gets the
+// credential hint; Data Center's 401 AuthorisationException (a missing
+// permission) says it is a 401 for a permission; a 403 gets the permission
+// hint.
+func TestClientErrorDiagnosticHints(t *testing.T) {
+	answers := map[string]struct {
+		status    int
+		exception string
+	}{
+		"/rest/api/1.0/projects/BADPW":  {http.StatusUnauthorized, "com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException"},
+		"/rest/api/1.0/projects/NOPERM": {http.StatusUnauthorized, "com.atlassian.bitbucket.AuthorisationException"},
+		"/rest/api/1.0/projects/DENIED": {http.StatusForbidden, ""},
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/rest/api/1.0/application-properties" {
+			_ = json.NewEncoder(w).Encode(map[string]string{"version": "9.4.2"})
+			return
+		}
+		a := answers[r.URL.Path]
+		w.WriteHeader(a.status)
+		_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{"message": "no", "exceptionName": a.exception}}})
+	}))
+	t.Cleanup(srv.Close)
+	client, err := bitbucket.New(context.Background(), bitbucket.Config{BaseURL: srv.URL, Username: "u", Token: "t", MaxRetries: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, tc := range map[string]struct{ want, notWant string }{
+		"BADPW":  {"Bitbucket rejected the credentials", "lack the permission"},
+		"NOPERM": {"answered 401 with an AuthorisationException: it accepted the credentials, but they lack the permission", "rejected the credentials"},
+		"DENIED": {"The credentials are valid but lack the permission", "401"},
+	} {
+		_, err := client.GetWorkspace(context.Background(), key)
+		var diags diag.Diagnostics
+		clientErrorDiagnostic(&diags, client, "read project "+key, err)
+		detail := diags[0].Detail()
+		if !strings.Contains(detail, tc.want) || strings.Contains(detail, tc.notWant) {
+			t.Errorf("%s: detail %q; want %q and not %q", key, detail, tc.want, tc.notWant)
+		}
+	}
+}
+
+// TestAccWorkspacesDataSourceAccessToken: a repository access token cannot
+// list Cloud workspaces; the error says which credentials can.
+func TestAccWorkspacesDataSourceAccessToken(t *testing.T) {
+	srv := startEmulator(t, emulator.Cloud)
+	if err := srv.AddCloudAccessToken("repo-token", emulator.CloudWorkspace, emulator.CloudRepository, []string{"repository"}); err != nil {
+		t.Fatal(err)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config:      providerBlock(srv.BaseURL(), `product = "cloud"`, `access_token = "repo-token"`) + `data "bitbucket_workspaces" "x" {}`,
+			ExpectError: errorText("HTTP 403", "read:workspace:bitbucket", "workspace access token with the account scope", "Repository and project access tokens can never list workspaces"),
+		}},
+	})
+}
+
+// TestAccMessageRefreshFalseAfterOutOfBandDelete: a webhook deleted outside
+// Terraform before a run with -refresh=false is not said to have been
+// deleted "during this apply" (issue 12 item 11). Through the CLI: only it
+// has -refresh=false.
+func TestAccMessageRefreshFalseAfterOutOfBandDelete(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	h := newCLIHarness(t, map[string]string{
+		"BITBUCKET_BASE_URL": srv.BaseURL(), "BITBUCKET_USERNAME": emulator.DCAdminUser, "BITBUCKET_TOKEN": emulator.DCAdminPassword,
+	})
+	config := func(url string) string {
+		return `
+terraform {
+  required_providers {
+    bitbucket = { source = "bitbucket-iac/bitbucket" }
+  }
+}
+
+resource "bitbucket_repository_webhook" "hook" {
+  workspace  = "PRJ"
+  repository = "api-service"
+  name       = "refresh-false"
+  url        = "` + url + `"
+  events     = ["repo:refs_changed"]
+}
+`
+	}
+	h.writeConfig(config("https://ci.example.com/one"))
+	if out, err := h.terraform(nil, "apply", "-auto-approve", "-input=false"); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	hooks := srv.Webhooks()
+	if len(hooks) != 1 {
+		t.Fatalf("%d webhooks", len(hooks))
+	}
+	if err := srv.DeleteWebhook(hooks[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	h.writeConfig(config("https://ci.example.com/two"))
+	out, err := h.terraform(nil, "apply", "-refresh=false", "-auto-approve", "-input=false")
+	if err == nil {
+		t.Fatalf("apply -refresh=false updated a deleted webhook:\n%s", out)
+	}
+	flat := strings.Join(strings.Fields(out), " ")
+	for _, want := range []string{"no longer exists", "deleted outside Terraform after the state was last refreshed", "-refresh=false"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("output does not say %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(flat, "during this apply") {
+		t.Errorf("output still says \"during this apply\":\n%s", out)
+	}
+}
