@@ -32,8 +32,11 @@ type privateSetter interface {
 type remoteConnection struct {
 	repo  *bitbucket.Repository // nil: not read in this operation
 	token *remoteToken          // nil: no managed token
-	hook  *remoteHook           // nil: no webhook
-	check *checkResult          // nil: the credential was not checked
+	key   *remoteKey            // nil: no managed access key
+	// keyConfig is the managed_access_key an import found (nil otherwise).
+	keyConfig *managedAccessKeyModel
+	hook      *remoteHook  // nil: no webhook
+	check     *checkResult // nil: the credential was not checked
 }
 
 type remoteToken struct {
@@ -61,7 +64,11 @@ func buildState(ctx context.Context, base connectionModel, remote remoteConnecti
 	s := base
 	s.ID = types.StringValue(connectionID(s.Workspace.ValueString(), s.Repository.ValueString(), s.Name.ValueString()))
 	s.TokenWO = types.StringNull()
-	managed := remote.token != nil || !base.ManagedToken.IsNull()
+	managed := remote.token != nil || !base.ManagedToken.IsNull() || remote.key != nil || !base.ManagedAccessKey.IsNull()
+	keyState(&s, remote.key)
+	if remote.keyConfig != nil && base.ManagedAccessKey.IsNull() {
+		s.ManagedAccessKey = managedAccessKeyObject(ctx, *remote.keyConfig, diags)
+	}
 	s.TokenID, s.Token = types.StringNull(), base.Token
 	if managed {
 		s.Token = types.StringNull()
@@ -94,7 +101,7 @@ func verifiedPermissions(base connectionModel, remote remoteConnection, managed 
 		return types.SetNull(types.StringType)
 	case remote.check != nil:
 		return stringSet(remote.check.levels)
-	case managed && remote.token == nil:
+	case managed && remote.token == nil && remote.key == nil:
 		return stringSet(nil)
 	case base.VerifiedPermissions.IsUnknown():
 		return types.SetNull(types.StringType)
@@ -154,6 +161,7 @@ func remoteFromState(ctx context.Context, m connectionModel, diags *diag.Diagnos
 		remote.hook = &remoteHook{id: m.WebhookID.ValueString(), url: wh.URL.ValueString(),
 			events: knownStrings(ctx, wh.Events, diags), active: wh.Active.IsNull() || wh.Active.ValueBool()}
 	}
+	remote.key = keyFromState(ctx, m, diags)
 	return remote
 }
 
@@ -190,7 +198,7 @@ func (r *connectionResource) readRemote(ctx context.Context, state connectionMod
 		}
 		remote.repo = repo
 	}
-	if !r.readToken(ctx, state, &remote, diags) || !r.readHook(ctx, state, private, &remote, diags) {
+	if !r.readToken(ctx, state, &remote, diags) || !r.readKey(ctx, state, &remote, diags) || !r.readHook(ctx, state, private, &remote, diags) {
 		return remote, true
 	}
 	r.checkOnRefresh(ctx, state, private, &remote, diags)
@@ -483,6 +491,7 @@ func (r *connectionResource) lookUp(ctx context.Context, m connectionModel, diag
 		remote.repo = repo
 	}
 	remote.hook = r.lookUpHook(ctx, m, diags)
+	remote.key, remote.keyConfig = r.lookUpKey(ctx, m, diags)
 	tokens := r.lookUpTokens(ctx, m, diags)
 	ids := map[bitbucket.TokenLevel]string{}
 	for _, t := range tokens {
@@ -491,7 +500,7 @@ func (r *connectionResource) lookUp(ctx context.Context, m connectionModel, diag
 	if len(tokens) > 0 {
 		remote.token = tokens[0]
 	}
-	return remote, ids, remote.hook != nil || len(tokens) > 0
+	return remote, ids, remote.hook != nil || remote.key != nil || len(tokens) > 0
 }
 
 func (r *connectionResource) lookUpHook(ctx context.Context, m connectionModel, diags *diag.Diagnostics) *remoteHook {

@@ -155,7 +155,9 @@ func credentialOf(m connectionModel, remote remoteConnection, writeOnly types.St
 // did not give them.
 func (r *connectionResource) checkOnApply(ctx context.Context, plan, config connectionModel, remote *remoteConnection, private privateSetter, diags *diag.Diagnostics) {
 	client := r.data.client
-	if plan.Verify.ValueBool() {
+	if plan.Verify.ValueBool() && remote.key != nil {
+		remote.check = keyCheck(remote.key) // an SSH key: registered, with its permission
+	} else if plan.Verify.ValueBool() {
 		cred, ok := credentialOf(plan, *remote, config.TokenWO)
 		if !ok {
 			diags.AddAttributeError(path.Root("token_wo"), "No credential to check",

@@ -27,6 +27,8 @@ type connectionExample struct {
 	verifiedPermissions  []string
 	expectWebhook        bool
 	expectTokenCreations int
+	// expectAccessKeys is how many SSH access keys the example makes.
+	expectAccessKeys int
 }
 
 var connectionExamples = map[string]connectionExample{
@@ -40,9 +42,9 @@ var connectionExamples = map[string]connectionExample{
 		setup: func(*testing.T, *emulator.Server) config.Variables {
 			return config.Variables{"webhook_secret": config.StringVariable("appcircle-hook-secret")}
 		},
-		verifiedPermissions:  []string{"read"},
-		expectWebhook:        true,
-		expectTokenCreations: 1,
+		verifiedPermissions: []string{"read"},
+		expectWebhook:       true,
+		expectAccessKeys:    1,
 	},
 	"nx-cloud-datacenter": {
 		product:              emulator.DataCenter,
@@ -50,16 +52,15 @@ var connectionExamples = map[string]connectionExample{
 		expectTokenCreations: 1,
 	},
 	"appcircle-cloud": {
-		product: emulator.Cloud,
-		setup: func(t *testing.T, srv *emulator.Server) config.Variables {
-			// A read-only repository access token, as made in the web UI.
-			if err := srv.AddCloudAccessToken("appcircle-token", emulator.CloudWorkspace, emulator.CloudRepository, []string{"repository", "pullrequest"}); err != nil {
-				t.Fatal(err)
-			}
-			return config.Variables{"repository_access_token": config.StringVariable("appcircle-token")}
-		},
+		product:             emulator.Cloud, // nothing made by hand: an SSH access key
 		verifiedPermissions: []string{"read"},
 		expectWebhook:       true,
+		expectAccessKeys:    1,
+	},
+	"ssh-mirror-cloud": {
+		product:             emulator.Cloud, // nothing made by hand: a project access key
+		verifiedPermissions: []string{"read"},
+		expectAccessKeys:    1,
 	},
 	"nx-cloud-cloud": {
 		product: emulator.Cloud,
@@ -140,6 +141,9 @@ func testConnectionExample(t *testing.T, dir string) {
 			if n := len(srv.AccessTokens()); n != tokensBefore {
 				return fmt.Errorf("%d tokens after destroy, want the %d there before", n, tokensBefore)
 			}
+			if keys := srv.AccessKeys(); len(keys) > 0 {
+				return fmt.Errorf("access keys left after destroy: %+v", keys)
+			}
 			return nil
 		},
 		Steps: []resource.TestStep{{
@@ -159,6 +163,9 @@ func testConnectionExample(t *testing.T, dir string) {
 				}
 				if made := len(srv.AccessTokens()) - tokensBefore; made != ex.expectTokenCreations {
 					return fmt.Errorf("%d tokens created, want %d", made, ex.expectTokenCreations)
+				}
+				if made := len(srv.AccessKeys()); made != ex.expectAccessKeys {
+					return fmt.Errorf("%d access keys made, want %d", made, ex.expectAccessKeys)
 				}
 				return nil
 			},

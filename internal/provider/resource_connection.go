@@ -55,6 +55,10 @@ type connectionModel struct {
 	Workspace           types.String `tfsdk:"workspace"`
 	Repository          types.String `tfsdk:"repository"`
 	ManagedToken        types.Object `tfsdk:"managed_token"`
+	ManagedAccessKey    types.Object `tfsdk:"managed_access_key"`
+	AccessKeyID         types.String `tfsdk:"access_key_id"`
+	PublicKey           types.String `tfsdk:"public_key"`
+	PrivateKey          types.String `tfsdk:"private_key_openssh"`
 	Token               types.String `tfsdk:"token"`
 	TokenWO             types.String `tfsdk:"token_wo"`
 	TokenWOVersion      types.Int64  `tfsdk:"token_wo_version"`
@@ -103,6 +107,7 @@ var (
 // kind, and joins this list.
 var connectionCredentials = path.Expressions{
 	path.MatchRoot("managed_token"),
+	path.MatchRoot("managed_access_key"),
 	path.MatchRoot("token"),
 	path.MatchRoot("token_wo"),
 }
@@ -161,7 +166,8 @@ const connectionDescription = "Connects an external service (a CI, build or scan
 	"Appcircle, Nx Cloud or BluBracket) to a repository or a whole workspace, as one unit: the service's " +
 	"credential, its webhook, and a check that the credential can read what the service needs.\n\n" +
 	"The credential is exactly one of: a token the provider creates with exactly the permissions given " +
-	"(`managed_token`, Data Center only), or one you supply (`token`, or write-only `token_wo`). The " +
+	"(`managed_token`, Data Center only), an SSH access key the provider makes (`managed_access_key`, Cloud and " +
+	"Data Center: nothing to make by hand), or a token you supply (`token`, or write-only `token_wo`). The " +
 	"webhook is created with the provider's own credentials, so the service's credential never needs " +
 	"admin rights: no connection needs an admin token. With `verify` (the default) the provider calls " +
 	"Bitbucket *with the connection's credential* after every apply and on every refresh where the " +
@@ -197,8 +203,9 @@ func (r *connectionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
-		"managed_token": managedTokenSchema(),
-		"webhook":       connectionWebhookSchema(),
+		"managed_token":      managedTokenSchema(),
+		"managed_access_key": managedAccessKeySchema(),
+		"webhook":            connectionWebhookSchema(),
 		"verify": schema.BoolAttribute{
 			Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 			MarkdownDescription: "Check the credential with Bitbucket after create and update, and on refresh " +
@@ -207,6 +214,7 @@ func (r *connectionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 	}
 	maps.Copy(attributes, suppliedTokenAttributes())
 	maps.Copy(attributes, connectionComputedAttributes())
+	maps.Copy(attributes, accessKeyComputedAttributes())
 	resp.Schema = schema.Schema{MarkdownDescription: connectionDescription, Attributes: attributes}
 }
 
@@ -219,7 +227,7 @@ func suppliedTokenAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "The connection's token. Either supplied (kept in state, sensitive) or, with " +
 				"`managed_token`, the value of the token the provider created (computed, sensitive): hand it to " +
 				"the service. Prefer `token_wo` for a supplied token that should not be in state. Exactly one " +
-				"of `managed_token`, `token` and `token_wo` is set.",
+				"of `managed_token`, `managed_access_key`, `token` and `token_wo` is set.",
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
 		"token_wo": schema.StringAttribute{
@@ -375,6 +383,7 @@ func (r *connectionResource) ConfigValidators(context.Context) []resource.Config
 func (r *connectionResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var config connectionModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	validateAccessKeyConfig(ctx, config, &resp.Diagnostics)
 	mt := nestedAs[managedTokenModel](ctx, config.ManagedToken, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() || mt == nil || mt.Level.IsUnknown() {
 		return
@@ -414,9 +423,13 @@ func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.Modify
 	imported := readImportMarker(ctx, req.Private, &resp.Diagnostics)
 	planIdentity(&plan)
 	planToken(ctx, &plan, config, state, &resp.Diagnostics)
+	r.planAccessKey(ctx, &plan, state, &resp.Diagnostics)
 	warnImportedTokens(ctx, plan, imported, &resp.Diagnostics)
 	planWebhookAndClone(&plan, state)
 	planVerifiedPermissions(ctx, &plan, config, state, req.Private, &resp.Diagnostics)
+	if levels, ok := r.plannedKeyLevels(ctx, plan, &resp.Diagnostics); ok && plan.Verify.ValueBool() {
+		plan.VerifiedPermissions = stringSet(levels) // a key is checked against its permission
+	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
@@ -449,6 +462,7 @@ func (r *connectionResource) checkProductSupports(ctx context.Context, plan, con
 			requireServerVersion(diags, client, minimumTokenVersion[level], "a managed "+string(level)+" token")
 		}
 	}
+	r.checkAccessKeySupported(ctx, config, diags)
 	if wh := nestedAs[connectionWebhookModel](ctx, plan.Webhook, diags); wh != nil {
 		checkWebhookEvents(ctx, client, !plan.Repository.IsNull(), wh.Events, path.Root("webhook").AtName("events"), diags)
 	}
@@ -571,7 +585,8 @@ func (r *connectionResource) Create(ctx context.Context, req resource.CreateRequ
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	mt := nestedAs[managedTokenModel](ctx, plan.ManagedToken, &resp.Diagnostics)
 	wh := nestedAs[connectionWebhookModel](ctx, plan.Webhook, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() || !r.refuseExisting(ctx, plan, mt, wh, &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !r.refuseExisting(ctx, plan, mt, wh, &resp.Diagnostics) ||
+		!r.refuseExistingKey(ctx, plan, &resp.Diagnostics) {
 		return
 	}
 	var remote remoteConnection
@@ -580,6 +595,11 @@ func (r *connectionResource) Create(ctx context.Context, req resource.CreateRequ
 	defer func() { r.saveState(ctx, &resp.State, plan, remote, &resp.Diagnostics) }()
 	if mt != nil {
 		if remote.token = r.createToken(ctx, plan, *mt, &resp.Diagnostics); remote.token == nil {
+			return
+		}
+	}
+	if mk := nestedAs[managedAccessKeyModel](ctx, plan.ManagedAccessKey, &resp.Diagnostics); mk != nil {
+		if remote.key = r.createKey(ctx, plan, *mk, &resp.Diagnostics); remote.key == nil {
 			return
 		}
 	}
@@ -595,7 +615,7 @@ func (r *connectionResource) Create(ctx context.Context, req resource.CreateRequ
 // saveState writes the state built from base and remote; nothing when
 // nothing exists in Bitbucket and the apply failed (a refused create).
 func (r *connectionResource) saveState(ctx context.Context, state *tfsdk.State, base connectionModel, remote remoteConnection, diags *diag.Diagnostics) {
-	if diags.HasError() && remote.token == nil && remote.hook == nil && remote.check == nil && state.Raw.IsNull() {
+	if diags.HasError() && remote.token == nil && remote.key == nil && remote.hook == nil && remote.check == nil && state.Raw.IsNull() {
 		return
 	}
 	built := buildState(ctx, base, remote, diags)
@@ -652,6 +672,7 @@ func (r *connectionResource) Update(ctx context.Context, req resource.UpdateRequ
 		r.saveState(ctx, &resp.State, base, remote, &resp.Diagnostics)
 	}()
 	if !r.applyToken(ctx, plan, state, imported, &remote, &resp.Diagnostics) ||
+		!r.applyKey(ctx, plan, state, &remote, &resp.Diagnostics) ||
 		!r.applyHook(ctx, plan, state, config, resp.Private, &remote, &resp.Diagnostics) {
 		return
 	}
@@ -679,6 +700,9 @@ func (r *connectionResource) Delete(ctx context.Context, req resource.DeleteRequ
 		}
 	}
 	if remote.token != nil && !r.revokeToken(ctx, state, remote.token.level, remote.token.id, &resp.Diagnostics) {
+		return
+	}
+	if !r.deleteKey(ctx, state, remote.key, &resp.Diagnostics) {
 		return
 	}
 	tflog.Info(ctx, "Connection deleted", map[string]any{"id": state.ID.ValueString()})

@@ -588,6 +588,8 @@ func suppliedConnection(workspace, token string) connectionModel {
 		Webhook: types.ObjectNull(connectionWebhookAttrTypes), Verify: types.BoolValue(true),
 		TokenID: types.StringNull(), WebhookID: types.StringNull(), VerifiedPermissions: stringSet([]string{"read"}),
 		CloneHTTPS: types.StringNull(), CloneSSH: types.StringNull(),
+		ManagedAccessKey: types.ObjectNull(managedAccessKeyAttrTypes), AccessKeyID: types.StringNull(),
+		PublicKey: types.StringNull(), PrivateKey: types.StringNull(),
 	}
 }
 

@@ -22,34 +22,24 @@ variable "repository" {
   default     = "api-service"
 }
 
-variable "repository_access_token" {
-  description = "A repository access token made in Bitbucket (Repository settings > Access tokens) with the Repositories: Read and Pull requests: Read scopes. Write-only: never stored in state."
-  type        = string
-  sensitive   = true
-  ephemeral   = true
-}
-
-variable "token_version" {
-  description = "Bump when you rotate the token, so the new one is checked."
-  type        = number
-  default     = 1
-}
-
 variable "webhook_url" {
   description = "The webhook URL Appcircle shows for this repository."
   type        = string
   default     = "https://hooks.appcircle.example/bitbucket/api-service"
 }
 
-# Cloud cannot create tokens by API, so the token is supplied. The webhook is
-# made with the provider's own credentials: the token stays read-only.
+# Appcircle connects private repositories over SSH. The provider makes the
+# key pair and registers the public key as a read-only access key (Cloud has
+# an API for those, unlike tokens), so nothing is made by hand. The webhook
+# is made with the provider's own credentials.
 resource "bitbucket_connection" "appcircle" {
   name       = "appcircle"
   workspace  = var.workspace
   repository = var.repository
 
-  token_wo         = var.repository_access_token
-  token_wo_version = var.token_version
+  managed_access_key = {
+    level = "repository"
+  }
 
   webhook = {
     url    = var.webhook_url
@@ -57,11 +47,12 @@ resource "bitbucket_connection" "appcircle" {
   }
 }
 
-# Stands for Appcircle's side: the repository it builds and the hook it listens on.
+# Stands for Appcircle's side: what you enter in its "private repository
+# connection through SSH" (the SSH URL and the private key).
 resource "terraform_data" "appcircle_settings" {
   input = {
-    repository = bitbucket_connection.appcircle.clone_https
-    webhook_id = bitbucket_connection.appcircle.webhook_id
+    repository  = bitbucket_connection.appcircle.clone_ssh
+    private_key = bitbucket_connection.appcircle.private_key_openssh
   }
 }
 

@@ -35,16 +35,17 @@ variable "webhook_secret" {
   ephemeral   = true
 }
 
-# A repository token that can only read, plus a webhook made with the
-# provider's own credentials: no admin token, nothing to downgrade later.
+# Appcircle connects private repositories over SSH: a read-only access key
+# the provider makes (the private key goes to Appcircle), plus a webhook made
+# with the provider's own credentials: no admin token, nothing to downgrade.
 resource "bitbucket_connection" "appcircle" {
   name       = "appcircle"
   workspace  = var.workspace
   repository = var.repository
 
-  managed_token = {
-    level       = "repository"
-    permissions = ["REPO_READ"]
+  managed_access_key = {
+    level      = "repository"
+    permission = "REPO_READ"
   }
 
   webhook = {
@@ -55,11 +56,12 @@ resource "bitbucket_connection" "appcircle" {
   }
 }
 
-# Stands for Appcircle's side: what you enter in its Bitbucket Server connection.
+# Stands for Appcircle's side: what you enter in its "private repository
+# connection through SSH" (the SSH URL and the private key).
 resource "terraform_data" "appcircle_settings" {
   input = {
-    repository = bitbucket_connection.appcircle.clone_https
-    token      = bitbucket_connection.appcircle.token
+    repository  = bitbucket_connection.appcircle.clone_ssh
+    private_key = bitbucket_connection.appcircle.private_key_openssh
   }
 }
 
