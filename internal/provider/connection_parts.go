@@ -18,14 +18,6 @@ import (
 // the one function that turns them into state, and the steps that make,
 // change, find and remove them with the provider's own credentials.
 
-type privateGetter interface {
-	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
-}
-
-type privateSetter interface {
-	SetKey(context.Context, string, []byte) diag.Diagnostics
-}
-
 // remoteConnection is what Bitbucket holds for a connection, as far as the
 // provider knows it now: read from the server, taken from the answers of
 // this apply, or (for what an update did not touch) from state.
@@ -184,7 +176,7 @@ func sentSecret(secret string) func(string) bool {
 
 // readRemote reads what state says the connection holds. exists is false
 // when the repository is gone (and with it the token and webhook).
-func (r *connectionResource) readRemote(ctx context.Context, state connectionModel, private privateGetter, diags *diag.Diagnostics) (remoteConnection, bool) {
+func (r *connectionResource) readRemote(ctx context.Context, state connectionModel, private privateGetKey, diags *diag.Diagnostics) (remoteConnection, bool) {
 	client := r.data.client
 	remote := remoteFromState(ctx, state, diags)
 	if repository := state.Repository.ValueString(); repository != "" {
@@ -230,7 +222,7 @@ func (r *connectionResource) readToken(ctx context.Context, state connectionMode
 
 // readHook refreshes the webhook; one deleted outside Terraform is gone
 // from remote, and the plan creates it again.
-func (r *connectionResource) readHook(ctx context.Context, state connectionModel, private privateGetter, remote *remoteConnection, diags *diag.Diagnostics) bool {
+func (r *connectionResource) readHook(ctx context.Context, state connectionModel, private privateGetKey, remote *remoteConnection, diags *diag.Diagnostics) bool {
 	if remote.hook == nil {
 		return true
 	}
@@ -359,7 +351,7 @@ func connectionHookInput(ctx context.Context, name string, wh connectionWebhookM
 
 // createHook creates the webhook with the provider's credentials, adopting
 // one whose create answer was lost.
-func (r *connectionResource) createHook(ctx context.Context, m connectionModel, wh connectionWebhookModel, secret string, private privateSetter, diags *diag.Diagnostics) *remoteHook {
+func (r *connectionResource) createHook(ctx context.Context, m connectionModel, wh connectionWebhookModel, secret string, private privateSetKey, diags *diag.Diagnostics) *remoteHook {
 	client := r.data.client
 	scope := hookScopeOf(m)
 	in := connectionHookInput(ctx, m.Name.ValueString(), wh, diags)
@@ -378,7 +370,7 @@ func (r *connectionResource) createHook(ctx context.Context, m connectionModel, 
 // applyHook makes the webhook what the plan says: created, deleted, or sent
 // whole (the secret only when its version changed: an unset secret_wo then
 // removes it).
-func (r *connectionResource) applyHook(ctx context.Context, plan, state, config connectionModel, private privateSetter, remote *remoteConnection, diags *diag.Diagnostics) bool {
+func (r *connectionResource) applyHook(ctx context.Context, plan, state, config connectionModel, private privateSetKey, remote *remoteConnection, diags *diag.Diagnostics) bool {
 	client := r.data.client
 	wh := nestedAs[connectionWebhookModel](ctx, plan.Webhook, diags)
 	secret := ""
@@ -403,7 +395,7 @@ func (r *connectionResource) applyHook(ctx context.Context, plan, state, config 
 	return true
 }
 
-func (r *connectionResource) updateHook(ctx context.Context, plan connectionModel, wh connectionWebhookModel, sendSecret bool, secret string, private privateSetter, remote *remoteConnection, diags *diag.Diagnostics) bool {
+func (r *connectionResource) updateHook(ctx context.Context, plan connectionModel, wh connectionWebhookModel, sendSecret bool, secret string, private privateSetKey, remote *remoteConnection, diags *diag.Diagnostics) bool {
 	client := r.data.client
 	in := connectionHookInput(ctx, plan.Name.ValueString(), wh, diags)
 	if sendSecret {
@@ -592,7 +584,7 @@ type importMarker struct {
 
 // readImportMarker is the marker, nil when the connection was not just
 // imported.
-func readImportMarker(ctx context.Context, private privateGetter, diags *diag.Diagnostics) *importMarker {
+func readImportMarker(ctx context.Context, private privateGetKey, diags *diag.Diagnostics) *importMarker {
 	if private == nil {
 		return nil
 	}
@@ -606,7 +598,7 @@ func readImportMarker(ctx context.Context, private privateGetter, diags *diag.Di
 }
 
 // writeImportMarker stores marker (nil removes it).
-func writeImportMarker(ctx context.Context, private privateSetter, marker *importMarker, diags *diag.Diagnostics) {
+func writeImportMarker(ctx context.Context, private privateSetKey, marker *importMarker, diags *diag.Diagnostics) {
 	var raw []byte
 	if marker != nil {
 		raw, _ = json.Marshal(marker)

@@ -90,7 +90,7 @@ func describeLevels(levels []string) string {
 // otherwise is drift.
 const privateBaseline = "verified_baseline"
 
-func readBaseline(ctx context.Context, private privateGetter, diags *diag.Diagnostics) ([]string, bool) {
+func readBaseline(ctx context.Context, private privateGetKey, diags *diag.Diagnostics) ([]string, bool) {
 	if private == nil {
 		return nil, false
 	}
@@ -103,7 +103,7 @@ func readBaseline(ctx context.Context, private privateGetter, diags *diag.Diagno
 	return levels, true
 }
 
-func writeBaseline(ctx context.Context, private privateSetter, levels []string, diags *diag.Diagnostics) {
+func writeBaseline(ctx context.Context, private privateSetKey, levels []string, diags *diag.Diagnostics) {
 	var raw []byte
 	if levels != nil {
 		raw, _ = json.Marshal(levels)
@@ -153,7 +153,7 @@ func credentialOf(m connectionModel, remote remoteConnection, writeOnly types.St
 // failure is an error: the credential does not do what the connection
 // needs. The clone URLs come from the provider's own read when the check
 // did not give them.
-func (r *connectionResource) checkOnApply(ctx context.Context, plan, config connectionModel, remote *remoteConnection, private privateSetter, diags *diag.Diagnostics) {
+func (r *connectionResource) checkOnApply(ctx context.Context, plan, config connectionModel, remote *remoteConnection, private privateSetKey, diags *diag.Diagnostics) {
 	client := r.data.client
 	if plan.Verify.ValueBool() && remote.key != nil {
 		remote.check = keyCheck(remote.key) // an SSH key: registered, with its permission
@@ -193,7 +193,7 @@ func (r *connectionResource) checkOnApply(ctx context.Context, plan, config conn
 // token is checked only when it is sent): a managed token against its
 // permissions, a supplied one against what it could do at the last apply.
 // A failure is a warning; the plan then shows the change.
-func (r *connectionResource) checkOnRefresh(ctx context.Context, state connectionModel, private privateGetter, remote *remoteConnection, diags *diag.Diagnostics) {
+func (r *connectionResource) checkOnRefresh(ctx context.Context, state connectionModel, private privateGetKey, remote *remoteConnection, diags *diag.Diagnostics) {
 	cred, ok := credentialOf(state, *remote, types.StringNull())
 	if !state.Verify.ValueBool() || !ok {
 		return

@@ -528,7 +528,7 @@ func planWebhookAndClone(plan *connectionModel, state *connectionModel) {
 
 // planVerifiedPermissions plans what the credential should be able to do;
 // a refresh that found otherwise makes this a diff.
-func planVerifiedPermissions(ctx context.Context, plan *connectionModel, config connectionModel, state *connectionModel, private privateGetter, diags *diag.Diagnostics) {
+func planVerifiedPermissions(ctx context.Context, plan *connectionModel, config connectionModel, state *connectionModel, private privateGetKey, diags *diag.Diagnostics) {
 	mt := nestedAs[managedTokenModel](ctx, plan.ManagedToken, diags)
 	switch {
 	case !plan.Verify.IsUnknown() && !plan.Verify.ValueBool():
