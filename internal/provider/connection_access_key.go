@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -193,7 +194,8 @@ func (r *connectionResource) keyReusable(ctx context.Context, plan connectionMod
 		mk.KeyAlgorithm.IsUnknown() || mk.Permission.IsUnknown() {
 		return false
 	}
-	if !mk.Level.Equal(s.Level) || !mk.Project.Equal(s.Project) || !plan.Repository.Equal(state.Repository) ||
+	// The label is the connection's name: a new name is a new key.
+	if !mk.Level.Equal(s.Level) || !mk.Project.Equal(s.Project) || !plan.Repository.Equal(state.Repository) || !plan.Name.Equal(state.Name) ||
 		keyAlgorithmOf(mk) != keyAlgorithmOf(*s) {
 		return false
 	}
@@ -376,9 +378,11 @@ func (r *connectionResource) lookUpKey(ctx context.Context, m connectionModel, d
 	if !client.AccessKeyRules(bitbucket.AccessKeyLevelProject).ProjectInWorkspace {
 		scopes = append(scopes, bitbucket.AccessKeyScope{Workspace: m.Workspace.ValueString()})
 	}
+	var refused error
 	for _, scope := range scopes {
 		keys, err := client.ListAccessKeys(ctx, scope)
 		if errors.Is(err, bitbucket.ErrForbidden) || errors.Is(err, bitbucket.ErrUnauthorized) {
+			refused = cmp.Or(refused, err) // perhaps the next scope
 			continue
 		}
 		if err != nil {
@@ -399,6 +403,11 @@ func (r *connectionResource) lookUpKey(ctx context.Context, m connectionModel, d
 				return &remoteKey{scope: scope, id: k.ID, permission: k.Permission, publicKey: k.PublicKey}, &mk
 			}
 		}
+	}
+	if refused != nil {
+		// A key that could not be looked for may exist: importing without it
+		// would leave it untracked.
+		clientErrorDiagnostic(diags, client, "look for the access key of "+describeConnection(m), refused)
 	}
 	return nil, nil
 }

@@ -374,7 +374,54 @@ func connectionMatrixSubjects() []matrixSubject {
 func allMatrixSubjects() []matrixSubject {
 	subjects := append(webhookMatrixSubjects(), accessTokenMatrixSubjects()...)
 	subjects = append(subjects, accessKeyMatrixSubjects()...)
+	subjects = append(subjects, connectionKeyMatrixSubjects()...)
 	return append(subjects, connectionMatrixSubjects()...)
+}
+
+// connectionKeyMatrixSubjects: a connection whose credential is an SSH
+// access key the provider makes, on both products; faults on the key's
+// requests. The update changes the permission in place on Data Center and
+// makes a new key (another algorithm: DELETE, then POST) on Cloud.
+func connectionKeyMatrixSubjects() []matrixSubject {
+	ids := func(srv *emulator.Server) []string {
+		var out []string
+		for _, k := range srv.AccessKeys() {
+			if strings.HasPrefix(k.Label, "matrix") {
+				out = append(out, connectionID(k.Workspace, k.Repository, k.Label))
+			}
+		}
+		return out
+	}
+	config := func(ws string, key, updated map[string]any) func(bool) map[string]any {
+		return func(isUpdated bool) map[string]any {
+			mk := map[string]any{"level": "repository"}
+			maps.Copy(mk, key)
+			if isUpdated {
+				maps.Copy(mk, updated)
+			}
+			return map[string]any{"name": "matrix", "workspace": ws, "repository": "api-service", "managed_access_key": mk}
+		}
+	}
+	const (
+		cloudKeys = "/2.0/repositories/{workspace}/{repo_slug}/deploy-keys"
+		dcKeys    = "/rest/keys/1.0/projects/{projectKey}/repos/{repositorySlug}/ssh"
+	)
+	return []matrixSubject{
+		{
+			name: "connection_access_key", product: emulator.Cloud, typeName: "bitbucket_connection",
+			config: config("acme", nil, map[string]any{"key_algorithm": "ECDSA"}),
+			create: cloudKeys, item: cloudKeys + "/{key_id}", updateRoute: cloudKeys, importRoute: cloudKeys, // found by label
+			createMethod: "POST", updateMethod: "POST", objects: ids, objectName: "connection",
+			importID: func(id string) string { return id },
+		},
+		{
+			name: "connection_access_key", product: emulator.DataCenter, typeName: "bitbucket_connection",
+			config: config("PRJ", map[string]any{"permission": "REPO_READ"}, map[string]any{"permission": "REPO_WRITE"}),
+			create: dcKeys, item: dcKeys + "/{keyId}", updateRoute: dcKeys + "/{keyId}/permission/{permission}", importRoute: dcKeys,
+			createMethod: "POST", updateMethod: "PUT", objects: ids, objectName: "connection",
+			importID: func(id string) string { return id },
+		},
+	}
 }
 
 // accessKeyMatrixSubjects: repository and project access keys on both

@@ -138,11 +138,15 @@ func generatedPrivateKeys(t *testing.T, dir string) map[string]string {
 	}
 	out := map[string]string{}
 	for _, r := range st.Resources {
-		if !strings.HasSuffix(r.Type, "_access_key") {
+		connection := r.Type == "bitbucket_connection"
+		if !strings.HasSuffix(r.Type, "_access_key") && !connection {
 			continue
 		}
 		for _, inst := range r.Instances {
 			pem, _ := inst.Attributes["private_key_openssh"].(string)
+			if connection && pem == "" {
+				continue // a connection with another credential
+			}
 			if !strings.Contains(pem, "OPENSSH PRIVATE KEY") {
 				t.Fatalf("%s.%s has no generated private key in state", r.Type, r.Name)
 			}
@@ -194,6 +198,14 @@ resource "bitbucket_workspace_webhook" "write_only" {
 resource "bitbucket_repository_access_key" "generated" {
   repository = "api-service"
   label      = "audit"
+}
+
+resource "bitbucket_connection" "ssh" {
+  name       = "audit-ssh" # the key's label
+  repository = "api-service"
+  managed_access_key = {
+    level = "repository"
+  }
 }
 
 resource "bitbucket_project_access_key" "generated" {
