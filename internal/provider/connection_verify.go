@@ -154,39 +154,49 @@ func credentialOf(m connectionModel, remote remoteConnection, writeOnly types.St
 // needs. The clone URLs come from the provider's own read when the check
 // did not give them.
 func (r *connectionResource) checkOnApply(ctx context.Context, plan, config connectionModel, remote *remoteConnection, private privateSetKey, diags *diag.Diagnostics) {
-	client := r.data.client
-	if plan.Verify.ValueBool() && remote.key != nil {
+	switch {
+	case !plan.Verify.ValueBool():
+	case remote.key != nil:
 		remote.check = keyCheck(remote.key) // an SSH key: registered, with its permission
-	} else if plan.Verify.ValueBool() {
-		cred, ok := credentialOf(plan, *remote, config.TokenWO)
-		if !ok {
-			diags.AddAttributeError(path.Root("token_wo"), "No credential to check",
-				"The connection has no token value to check (token_wo was not given in this run). Pass token_wo, or set verify = false.")
+	default:
+		if !r.checkTokenOnApply(ctx, plan, config, remote, private, diags) {
 			return
-		}
-		var expected []string
-		if !plan.VerifiedPermissions.IsUnknown() && !plan.VerifiedPermissions.IsNull() {
-			expected = knownStrings(ctx, plan.VerifiedPermissions, diags)
-		}
-		res, err := r.check(ctx, plan, cred, expected)
-		if err != nil {
-			clientErrorDiagnostic(diags, client, "check the credential of "+describeConnection(plan), err)
-			return
-		}
-		remote.check, remote.repo = &res, res.repository
-		addCheckDiagnostics(diags, plan, res, true)
-		if res.failure == "" && plan.ManagedToken.IsNull() {
-			writeBaseline(ctx, private, res.levels, diags)
 		}
 	}
 	if repository := plan.Repository.ValueString(); repository != "" && remote.repo == nil && plan.CloneHTTPS.IsUnknown() && !diags.HasError() {
-		repo, err := client.GetRepository(ctx, plan.Workspace.ValueString(), repository)
+		repo, err := r.data.client.GetRepository(ctx, plan.Workspace.ValueString(), repository)
 		if err != nil {
-			clientErrorDiagnostic(diags, client, "read the repository of "+describeConnection(plan), err)
+			clientErrorDiagnostic(diags, r.data.client, "read the repository of "+describeConnection(plan), err)
 			return
 		}
 		remote.repo = repo
 	}
+}
+
+// checkTokenOnApply checks a token credential against what the plan says
+// it should do; false when it could not be checked at all.
+func (r *connectionResource) checkTokenOnApply(ctx context.Context, plan, config connectionModel, remote *remoteConnection, private privateSetKey, diags *diag.Diagnostics) bool {
+	cred, ok := credentialOf(plan, *remote, config.TokenWO)
+	if !ok {
+		diags.AddAttributeError(path.Root("token_wo"), "No credential to check",
+			"The connection has no token value to check (token_wo was not given in this run). Pass token_wo, or set verify = false.")
+		return false
+	}
+	var expected []string
+	if !plan.VerifiedPermissions.IsUnknown() && !plan.VerifiedPermissions.IsNull() {
+		expected = knownStrings(ctx, plan.VerifiedPermissions, diags)
+	}
+	res, err := r.check(ctx, plan, cred, expected)
+	if err != nil {
+		clientErrorDiagnostic(diags, r.data.client, "check the credential of "+describeConnection(plan), err)
+		return false
+	}
+	remote.check, remote.repo = &res, res.repository
+	addCheckDiagnostics(diags, plan, res, true)
+	if res.failure == "" && plan.ManagedToken.IsNull() {
+		writeBaseline(ctx, private, res.levels, diags)
+	}
+	return true
 }
 
 // checkOnRefresh checks the credential where it is in state (a write-only
