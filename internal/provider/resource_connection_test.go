@@ -1118,3 +1118,45 @@ resource "bitbucket_connection" "ci" {
 		}},
 	})
 }
+
+// TestAccConnectionImportWithSuppliedTokenLeavesTokens (issue 11 item 5): a
+// connection whose configuration supplies its token makes no token, so a
+// same-named token found at import is not its own: the first apply after the
+// import leaves it alone.
+func TestAccConnectionImportWithSuppliedTokenLeavesTokens(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	named, err := srv.AddDCAccessToken(emulator.AccessToken{Level: "repository", Workspace: "PRJ", Repository: "api-service",
+		Name: "ci", Permissions: []string{"REPO_READ"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	supplied, err := srv.AddDCAccessToken(emulator.AccessToken{Level: "repository", Workspace: "PRJ", Repository: "api-service",
+		Name: "made-in-ui", Permissions: []string{"REPO_READ"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addHookOutOfBand(t, srv, bitbucket.WebhookScope{Workspace: "PRJ", Repository: "api-service"}, "ci")
+	config := connectionConfig(srv, `name = "ci"`, `workspace = "PRJ"`, `repository = "api-service"`,
+		fmt.Sprintf(`token = %q`, supplied.Token),
+		`webhook = {`, `  url = "https://hand-made.example/hook"`, `  events = ["repo:refs_changed"]`, `}`)
+	namedAlive := func(*terraform.State) error {
+		if tokens := connectionTokens(srv, "ci"); len(tokens) != 1 || tokens[0].ID != named.ID {
+			return fmt.Errorf("tokens named ci: %+v; want %s, untouched", tokens, named.ID)
+		}
+		return nil
+	}
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		CheckDestroy:             namedAlive,
+		Steps: []tfresource.TestStep{
+			{Config: config, ResourceName: connectionName, ImportState: true, ImportStateId: "PRJ/api-service/ci", ImportStatePersist: true},
+			{
+				Config: config, Check: namedAlive,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(connectionName, tfjsonpath.New("token_id"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(connectionName, tfjsonpath.New("managed_token"), knownvalue.Null()),
+				},
+			},
+		},
+	})
+}
