@@ -206,6 +206,29 @@ func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	} else {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("secret_set"), wantSecret)...)
 	}
+	if !wantSecret && !req.State.Raw.IsNull() {
+		state, _ := r.getModel(ctx, req.State.Get, &resp.Diagnostics)
+		warnSecretRemoval(ctx, state, req.Private, &resp.Diagnostics)
+	}
+}
+
+// warnSecretRemoval (privateImported: set by ImportState, cleared by the
+// first apply) warns when applying a configuration without a secret
+// would remove one that Bitbucket holds and that the configuration never
+// set: an imported webhook's (`terraform plan -generate-config-out` writes
+// no secret), or one added outside Terraform. The only other sign in the
+// plan is `secret_set = true -> false`.
+func warnSecretRemoval(ctx context.Context, state webhookModel, private privateGetKey, diags *diag.Diagnostics) {
+	imported, d := private.GetKey(ctx, privateImported)
+	diags.Append(d...)
+	fromConfiguration := len(imported) == 0 && (!state.Secret.IsNull() || !state.SecretWOVersion.IsNull())
+	if !state.SecretSet.ValueBool() || fromConfiguration {
+		return
+	}
+	diags.AddAttributeWarning(path.Root("secret"), "Applying removes the webhook's secret",
+		"The webhook has a secret in Bitbucket that this configuration does not set (it was imported, or added outside "+
+			"Terraform), so applying removes it and deliveries are no longer signed. To keep it, set secret_wo (with "+
+			"secret_wo_version) or secret to the secret the receiver expects.")
 }
 
 // checkWebhookEvents adds an error at attribute for events that are not in
@@ -360,6 +383,14 @@ func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, re
 		r.webhookError(&resp.Diagnostics, "read", scope, state.ID.ValueString(), err)
 		return
 	}
+	if imported, d := req.Private.GetKey(ctx, privateImported); len(imported) > 0 && hook.SecretReturned && hook.Secret != "" &&
+		state.Secret.IsNull() && state.SecretWOVersion.IsNull() {
+		// Data Center returns the secret: import it, so a configuration
+		// that sets the same secret plans no change.
+		state.Secret = types.StringValue(hook.Secret)
+	} else {
+		resp.Diagnostics.Append(d...)
+	}
 	r.fill(&state, hook, recordedSecret(ctx, req.Private, &resp.Diagnostics))
 	r.setModel(ctx, resp.State.Set, state, repository, &resp.Diagnostics)
 }
@@ -406,6 +437,7 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 		sent = writeSecretRecord(ctx, resp.Private, "", &resp.Diagnostics)
 	}
 	r.fill(&plan, hook, sent)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, nil)...) // the configuration decides now
 	r.setModel(ctx, resp.State.Set, plan, repository, &resp.Diagnostics)
 	syncIdentity(ctx, resp.State, resp.Identity, &resp.Diagnostics)
 }
@@ -424,6 +456,7 @@ func (r *webhookResource) Delete(ctx context.Context, req resource.DeleteRequest
 
 func (r *webhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	if importByIdentity(ctx, req, resp, map[string]func(string) string{"id": normaliseHookID}) {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte("true"))...)
 		return
 	}
 	format := "<workspace>/<id>"
@@ -440,6 +473,7 @@ func (r *webhookResource) ImportState(ctx context.Context, req resource.ImportSt
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("repository"), parts[1])...)
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), normaliseHookID(parts[len(parts)-1]))...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte("true"))...)
 }
 
 // normaliseHookID accepts a Cloud UUID with or without braces.
