@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -35,7 +36,16 @@ func main() {
 		Address: "registry.terraform.io/bitbucket-iac/bitbucket",
 		Debug:   debugMode,
 	}
-	if err := providerserver.Serve(context.Background(), provider.New(version), opts); err != nil {
+	err := providerserver.Serve(context.Background(), provider.New(version), opts)
+	// Terraform has shut the provider down. An interrupted run does not close
+	// ephemeral resources: revoke the tokens it left open, within the couple
+	// of seconds Terraform waits before killing the process.
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	for _, revokeErr := range provider.RevokeUnclosedEphemeralTokens(ctx) {
+		log.Print(revokeErr.Error())
+	}
+	cancel()
+	if err != nil {
 		log.Fatal(err.Error())
 	}
 }

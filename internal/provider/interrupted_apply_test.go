@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,12 +82,25 @@ resource "bitbucket_repository_webhook" "test" {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// An ephemeral token signs the hook: opened before the create,
+			// it must be revoked although the run is interrupted.
 			config += `
 resource "bitbucket_project_access_token" "test" {
   name        = "interrupted"
   permissions = ["PROJECT_READ"]
 }
+
+ephemeral "bitbucket_access_token" "signing" {
+  repository  = "api-service" # a route without the fault
+  name        = "interrupted-ephemeral"
+  permissions = ["REPO_READ"]
+}
 `
+			config = strings.Replace(config, `  events     = ["repo:refs_changed"]
+`, `  events     = ["repo:refs_changed"]
+  secret_wo         = ephemeral.bitbucket_access_token.signing.token
+  secret_wo_version = 1
+`, 1)
 			srv.InjectFault(emulator.Fault{Method: "PUT", Route: projectTokensRoute, Kind: emulator.FaultLateAnswer, Delay: 10 * time.Minute, Times: 1})
 			wantObjects += 2 // the hand-made token and ours
 		}
@@ -99,6 +113,9 @@ resource "bitbucket_project_access_token" "test" {
 		}, "apply", "-auto-approve", "-input=false")
 		t.Logf("interrupted apply:\n%s", out)
 		srv.ClearFaults()
+		if live := tokensNamed(srv, "interrupted-ephemeral"); len(live) != 0 {
+			t.Errorf("the interrupted run left its ephemeral tokens live: %+v", live)
+		}
 
 		// The second apply finishes the job.
 		if out, err := h.terraform(nil, "apply", "-auto-approve", "-input=false"); err != nil {
