@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/pem"
 	"errors"
 	"strings"
 	"testing"
@@ -168,4 +169,64 @@ func TestAccessKeyRules(t *testing.T) {
 	if !errors.Is(err, ErrUnsupported) {
 		t.Errorf("a project on Data Center: %v, want ErrUnsupported", err)
 	}
+}
+
+// The SSH check against the emulator's SSH endpoint: a registered key may
+// fetch; a key that is not registered, or registered elsewhere, may not.
+func TestCheckSSHAccess(t *testing.T) {
+	for _, product := range []emulator.Product{emulator.Cloud, emulator.DataCenter} {
+		t.Run(string(product), func(t *testing.T) {
+			c, srv := emulatorClient(t, product)
+			if _, err := srv.ServeSSH(); err != nil {
+				t.Fatal(err)
+			}
+			ws := "acme"
+			if product == emulator.DataCenter {
+				ws = "PRJ"
+			}
+			repo, err := c.GetRepository(context.Background(), ws, "api-service")
+			if err != nil {
+				t.Fatal(err)
+			}
+			other, err := c.GetRepository(context.Background(), ws, "web-app")
+			if err != nil {
+				t.Fatal(err)
+			}
+			registered, private := testKeyPair(t)
+			if _, err := c.CreateAccessKey(context.Background(), AccessKeyScope{Workspace: ws, Repository: "api-service"},
+				AccessKeyInput{PublicKey: registered, Label: "ssh"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := CheckSSHAccess(context.Background(), repo.CloneSSH, private, 5*time.Second); err != nil {
+				t.Errorf("registered key: %v", err)
+			}
+			if keys := srv.AccessKeys(); len(keys) != 1 || keys[0].LastUsed.IsZero() {
+				t.Errorf("the key's last use was not recorded: %+v", keys)
+			}
+			if err := CheckSSHAccess(context.Background(), other.CloneSSH, private, 5*time.Second); err == nil {
+				t.Error("a key of api-service fetched web-app")
+			}
+			_, unknown := testKeyPair(t)
+			if err := CheckSSHAccess(context.Background(), repo.CloneSSH, unknown, 5*time.Second); err == nil {
+				t.Error("an unregistered key signed in")
+			}
+		})
+	}
+}
+
+func testKeyPair(t *testing.T) (public, private string) {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sp))), string(pem.EncodeToMemory(block))
 }

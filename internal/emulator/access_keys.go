@@ -40,6 +40,7 @@ type keyState struct {
 	keys     []*accessKey
 	nextID   int
 	userKeys map[string]string
+	ssh      *sshState // the SSH endpoint, once ServeSSH started it
 }
 
 // keyStateOf returns the server's key state, made on first use.

@@ -144,7 +144,7 @@ func cloudRepoJSON(c *call, r *repository) map[string]any {
 			"hooks":        href(self + "/hooks"),
 			"clone": []any{
 				map[string]any{"name": "https", "href": html + "/" + path + ".git"},
-				map[string]any{"name": "ssh", "href": "git@" + hostOnly(c.r.Host) + ":" + path + ".git"},
+				map[string]any{"name": "ssh", "href": c.sshCloneURL(hostOnly(c.r.Host), path+".git", "git@"+hostOnly(c.r.Host)+":"+path+".git")},
 			},
 		},
 	}

@@ -63,7 +63,7 @@ func dcRepoJSON(c *call, r *repository) map[string]any {
 		"archived":      false,
 		"links": map[string]any{
 			"clone": []any{
-				map[string]any{"href": "ssh://git@" + host + ":7999/" + path, "name": "ssh"},
+				map[string]any{"href": c.sshCloneURL(host, path, "ssh://git@"+host+":7999/"+path), "name": "ssh"},
 				map[string]any{"href": base + "/scm/" + path, "name": "http"},
 			},
 			"self": dcLinks(base + "/projects/" + url.PathEscape(r.ws.slug) + "/repos/" + url.PathEscape(r.slug) + "/browse"),

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -32,6 +33,7 @@ type managedAccessKeyModel struct {
 	Project      types.String `tfsdk:"project"`
 	Permission   types.String `tfsdk:"permission"`
 	KeyAlgorithm types.String `tfsdk:"key_algorithm"`
+	CheckSSH     types.Bool   `tfsdk:"check_ssh"`
 }
 
 var managedAccessKeyAttrTypes = map[string]attr.Type{
@@ -39,6 +41,7 @@ var managedAccessKeyAttrTypes = map[string]attr.Type{
 	"project":       types.StringType,
 	"permission":    types.StringType,
 	"key_algorithm": types.StringType,
+	"check_ssh":     types.BoolType,
 }
 
 // remoteKey is the connection's access key in Bitbucket.
@@ -84,7 +87,40 @@ func managedAccessKeySchema() schema.SingleNestedAttribute {
 				MarkdownDescription: "`ED25519` (default), `ECDSA` (P-256) or `RSA` (4096 bits). Changing it makes a new key.",
 				Validators:          []validator.String{stringvalidator.OneOf(keyAlgorithms...)},
 			},
+			"check_ssh": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "After each apply that makes or changes the key, sign in over SSH at the " +
+					"repository's `clone_ssh` URL with the private key and ask to fetch (`git-upload-pack`, fetching " +
+					"nothing): the apply fails if the key does not really work. Off by default: the machine running " +
+					"Terraform often cannot reach the SSH port. Proves the key, not the server's identity (no known " +
+					"host key to compare with). Repository connections only.",
+			},
 		},
+	}
+}
+
+// sshCheckTimeout bounds the SSH check.
+const sshCheckTimeout = 20 * time.Second
+
+// checkKeyOverSSH runs the optional SSH check of a key this apply made or
+// changed.
+func (r *connectionResource) checkKeyOverSSH(ctx context.Context, plan connectionModel, remote *remoteConnection, diags *diag.Diagnostics) {
+	mk := nestedAs[managedAccessKeyModel](ctx, plan.ManagedAccessKey, diags)
+	if mk == nil || !mk.CheckSSH.ValueBool() || remote.key == nil || diags.HasError() {
+		return
+	}
+	if remote.key.privateKey == "" {
+		diags.AddWarning("SSH check skipped", "The private key of the imported access key is not known, so it cannot be tried over SSH.")
+		return
+	}
+	cloneSSH := plan.CloneSSH.ValueString()
+	if remote.repo != nil {
+		cloneSSH = remote.repo.CloneSSH
+	}
+	if err := bitbucket.CheckSSHAccess(ctx, cloneSSH, remote.key.privateKey, sshCheckTimeout); err != nil {
+		diags.AddAttributeError(path.Root("managed_access_key").AtName("check_ssh"), "The access key does not work over SSH",
+			fmt.Sprintf("The access key %s of %s is registered, but trying it over SSH failed: %s\n\nIf the machine running "+
+				"Terraform cannot reach the SSH port, set check_ssh = false.", remote.key.id, describeConnection(plan), err))
 	}
 }
 
@@ -135,6 +171,10 @@ func validateAccessKeyConfig(ctx context.Context, config connectionModel, diags 
 	mk := nestedAs[managedAccessKeyModel](ctx, config.ManagedAccessKey, diags)
 	if mk == nil || mk.Level.IsUnknown() {
 		return
+	}
+	if mk.CheckSSH.ValueBool() && config.Repository.IsNull() {
+		diags.AddAttributeError(path.Root("managed_access_key").AtName("check_ssh"), "The SSH check needs a repository",
+			"check_ssh clones from the repository's ssh URL: set repository, or remove check_ssh.")
 	}
 	if mk.Level.ValueString() == string(bitbucket.AccessKeyLevelRepository) && config.Repository.IsNull() {
 		diags.AddAttributeError(path.Root("managed_access_key").AtName("level"), "A repository key needs a repository",
@@ -393,7 +433,7 @@ func (r *connectionResource) lookUpKey(ctx context.Context, m connectionModel, d
 			if k.Label == m.Name.ValueString() {
 				tflog.Info(ctx, "Found the connection's access key", map[string]any{"id": k.ID})
 				mk := managedAccessKeyModel{Level: types.StringValue(string(scope.Level())), Project: types.StringNull(),
-					Permission: types.StringValue(k.Permission), KeyAlgorithm: types.StringNull()}
+					Permission: types.StringValue(k.Permission), KeyAlgorithm: types.StringNull(), CheckSSH: types.BoolNull()}
 				if k.Permission == client.AccessKeyRules(scope.Level()).Permissions[0] {
 					mk.Permission = types.StringNull() // the default: as a configuration that omits it
 				}

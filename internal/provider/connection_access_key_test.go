@@ -216,3 +216,42 @@ func TestAccConnectionAccessKeyPlanTimeChecks(t *testing.T) {
 		})
 	}
 }
+
+// TestAccConnectionAccessKeySSHCheck: with check_ssh the apply signs in over
+// SSH with the new private key (the emulator's SSH endpoint records the
+// use); where the SSH port cannot be reached the apply fails and says so.
+func TestAccConnectionAccessKeySSHCheck(t *testing.T) {
+	bothProducts(t, func(t *testing.T, product emulator.Product) {
+		srv := startEmulator(t, product)
+		if _, err := srv.ServeSSH(); err != nil {
+			t.Fatal(err)
+		}
+		tfresource.Test(t, tfresource.TestCase{
+			ProtoV6ProviderFactories: testProviderFactories(),
+			Steps: []tfresource.TestStep{{
+				Config: connectionConfig(srv, `name = "ssh"`, fmt.Sprintf("workspace = %q", seededWorkspace(product)),
+					`repository = "api-service"`, `managed_access_key = { level = "repository", check_ssh = true }`),
+				Check: tfresource.ComposeTestCheckFunc(
+					connectionKeyMatches(t, srv, "ssh"),
+					func(*terraform.State) error {
+						if onlyAccessKey(t, srv).LastUsed.IsZero() {
+							return fmt.Errorf("the SSH check did not sign in with the key")
+						}
+						return nil
+					},
+				),
+			}},
+		})
+	})
+	t.Run("unreachable", func(t *testing.T) {
+		srv := startEmulator(t, emulator.DataCenter) // no SSH endpoint: clone_ssh names port 7999
+		tfresource.Test(t, tfresource.TestCase{
+			ProtoV6ProviderFactories: testProviderFactories(),
+			Steps: []tfresource.TestStep{{
+				Config: connectionConfig(srv, `name = "ssh"`, `workspace = "PRJ"`, `repository = "api-service"`,
+					`managed_access_key = { level = "repository", check_ssh = true }`),
+				ExpectError: errorText(`The access key does not work over SSH`, `set check_ssh = false`),
+			}},
+		})
+	})
+}

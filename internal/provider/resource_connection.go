@@ -610,6 +610,7 @@ func (r *connectionResource) Create(ctx context.Context, req resource.CreateRequ
 		}
 	}
 	r.checkOnApply(ctx, plan, config, &remote, resp.Private, &resp.Diagnostics)
+	r.checkKeyOverSSH(ctx, plan, &remote, &resp.Diagnostics)
 }
 
 // saveState writes the state built from base and remote; nothing when
@@ -678,6 +679,9 @@ func (r *connectionResource) Update(ctx context.Context, req resource.UpdateRequ
 	}
 	applied = true
 	writeImportMarker(ctx, resp.Private, nil, &resp.Diagnostics)
+	if !plan.AccessKeyID.Equal(state.AccessKeyID) || !plan.ManagedAccessKey.Equal(state.ManagedAccessKey) {
+		r.checkKeyOverSSH(ctx, plan, &remote, &resp.Diagnostics)
+	}
 	// A write-only token not sent again keeps its last check.
 	if plan.ManagedToken.IsNull() && plan.Token.IsNull() && !plan.VerifiedPermissions.IsUnknown() {
 		return

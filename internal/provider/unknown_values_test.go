@@ -79,7 +79,7 @@ func unknownValuesCases() []unknownValuesCase {
 	const publicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF8LLyHClvJpUMKUnOH49Ps0YIM8zlK7zOOObLSjYSCp unknowns@example"
 	cases = append(cases,
 		unknownValuesCase{emulator.DataCenter, "bitbucket_connection", map[string]any{"name": "unknowns-key", "workspace": "PRJ",
-			"repository": "api-service", "managed_access_key": map[string]any{"level": "repository", "permission": "REPO_WRITE"}}},
+			"repository": "api-service", "managed_access_key": map[string]any{"level": "repository", "permission": "REPO_WRITE", "check_ssh": false}}},
 		unknownValuesCase{emulator.Cloud, "bitbucket_connection", map[string]any{"name": "unknowns-key", "workspace": "acme",
 			"managed_access_key": map[string]any{"level": "project", "project": "API", "permission": "PROJECT_READ", "key_algorithm": "ECDSA"}}},
 		unknownValuesCase{emulator.DataCenter, "bitbucket_repository_access_key", map[string]any{"workspace": "PRJ",
