@@ -26,8 +26,10 @@ func testConfig(product Product, baseURL string) Config {
 	}
 }
 
-// newTestClient starts srv's handler and returns a client for it. Data
-// Center servers get application-properties answered in front of handler.
+// newTestClient starts srv's handler and returns the product client for it
+// (without the listing cache, which cache_test.go tests: these tests are
+// about the requests one call sends). Data Center servers get
+// application-properties answered in front of handler.
 func newTestClient(t *testing.T, product Product, handler http.Handler, mod func(*Config)) (Client, *httptest.Server) {
 	t.Helper()
 	if product == ProductDataCenter {
@@ -47,7 +49,7 @@ func newTestClient(t *testing.T, product Product, handler http.Handler, mod func
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	return c, srv
+	return unwrapClient(c), srv
 }
 
 func withApplicationProperties(next http.Handler) http.Handler {
@@ -135,7 +137,7 @@ func ptr[T any](v T) *T { return &v }
 
 // internals reaches the shared HTTP layer of a client.
 func internals(c Client) *httpClient {
-	switch x := c.(type) {
+	switch x := unwrapClient(c).(type) {
 	case *cloudClient:
 		return x.h
 	case *dataCenterClient:

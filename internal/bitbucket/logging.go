@@ -110,6 +110,15 @@ func (r *redactor) logContext(ctx context.Context) context.Context {
 	return tflog.SubsystemMaskFieldValuesWithFieldKeys(ctx, logSubsystem, keys...)
 }
 
+// logDebugEnabled reports whether the package's debug lines would be
+// written. The subsystem logger takes its level from the provider's root
+// logger (TF_LOG / TF_LOG_PROVIDER), so asking the root logger is enough and
+// costs nothing, where building the subsystem logger and its masks for
+// every request cost more than the request itself in a large refresh.
+func logDebugEnabled(ctx context.Context) bool {
+	return tflog.IsDebug(ctx)
+}
+
 func logWarn(ctx context.Context, r *redactor, msg string, fields map[string]any) {
 	tflog.SubsystemWarn(r.logContext(ctx), logSubsystem, msg, fields)
 }
@@ -123,6 +132,10 @@ type loggingTransport struct {
 }
 
 func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !logDebugEnabled(req.Context()) {
+		// Nothing would be written: build no fields, mask nothing.
+		return t.next.RoundTrip(req)
+	}
 	ctx := t.redactor.logContext(req.Context())
 	fields := map[string]any{
 		"method": req.Method,

@@ -62,7 +62,7 @@ func New(ctx context.Context, cfg Config) (Client, error) {
 	}
 	if product == ProductCloud {
 		h.product = ProductCloud
-		return &cloudClient{h: h}, nil
+		return newCachingClient(&cloudClient{h: h}), nil
 	}
 
 	// Data Center, named or not: read the version. Without a product the
@@ -83,7 +83,7 @@ func New(ctx context.Context, cfg Config) (Client, error) {
 		// without a version, which only disables version-gated features.
 		logWarn(ctx, h.redactor, "could not read the Data Center version", map[string]any{"error": err.Error()})
 	}
-	return &dataCenterClient{h: h, version: version}, nil
+	return newCachingClient(&dataCenterClient{h: h, version: version}), nil
 }
 
 // validateCredentials checks that exactly one complete auth mode is set.

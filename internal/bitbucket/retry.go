@@ -17,6 +17,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
+// maxFreePacedRetries bounds the paced retries of one request that do not
+// count against max_retries.
+const maxFreePacedRetries = 10
+
 // maxRetryAfter is the longest Retry-After the client waits out; a server
 // asking for more gets its 429 handed to the caller instead of a Terraform
 // run that hangs.
@@ -53,18 +57,46 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	idempotent := isIdempotent(req)
 	resendable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 
+	// retries counts the retries max_retries bounds. Paced retries of a 429
+	// (below) cost the server nothing the rate does not allow, so a few of
+	// them are free: a burst that overran the limit does not use up the
+	// retries of the requests caught in it.
+	retries, freePaced := 0, maxFreePacedRetries
 	for attempt := 0; ; attempt++ {
-		if waited, err := t.gate.wait(ctx); err != nil {
+		ticket, waited, err := t.gate.wait(ctx)
+		if err != nil {
 			if waited {
 				return nil, &notSentError{interrupted("while waiting for the rate limit to pass", err)}
 			}
 			return nil, &notSentError{interrupted("before the request was sent", err)}
 		}
 		resp, err := t.attempt(req, attempt)
+		// paced: a 429 whose Retry-After is within the rate window, the
+		// granularity of the header; the gate, which just learned the rate
+		// from it, holds the retry until the window has room (exactly, from
+		// this client's own count) instead of a rounded-up whole second.
+		paced := false
+		switch {
+		case resp != nil && resp.StatusCode == http.StatusTooManyRequests:
+			if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+				// Only when requests of this client were accepted within
+				// the window does its count say when there is room.
+				// A Retry-After of one second is the header's granularity.
+				paced = t.gate.refused(ticket) > 0 && d <= max(t.gate.windowLength(), time.Second)
+			}
+		case resp != nil:
+			t.gate.answered(ticket)
+		}
 
-		wait, throttled, retry := t.decide(resp, err, idempotent, attempt)
-		if !retry || !resendable || attempt >= t.maxRetries {
+		wait, throttled, retry := t.decide(resp, err, idempotent, retries)
+		free := paced && freePaced > 0
+		if !retry || !resendable || (retries >= t.maxRetries && !free) {
 			return resp, err
+		}
+		if free {
+			freePaced--
+		} else {
+			retries++
 		}
 		reason := ""
 		if resp != nil {
@@ -79,13 +111,15 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, &notSentError{interrupted("while retrying after "+reason, ctx.Err())}
 		}
-		tflog.SubsystemDebug(t.redactor.logContext(ctx), logSubsystem, "Retrying Bitbucket API request", map[string]any{
-			"method":  req.Method,
-			"url":     req.URL.Redacted(),
-			"attempt": attempt + 1,
-			"reason":  reason,
-			"wait_ms": wait.Milliseconds(),
-		})
+		if logDebugEnabled(ctx) {
+			tflog.SubsystemDebug(t.redactor.logContext(ctx), logSubsystem, "Retrying Bitbucket API request", map[string]any{
+				"method":  req.Method,
+				"url":     req.URL.Redacted(),
+				"attempt": attempt + 1,
+				"reason":  reason,
+				"wait_ms": wait.Milliseconds(),
+			})
+		}
 		if t.onRetry != nil {
 			t.onRetry()
 		}
@@ -93,6 +127,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			// Everyone waits at the gate, this request included.
 			t.gate.hold(wait)
 			continue
+		}
+		if paced {
+			continue // the gate paces it
 		}
 		if err := sleep(ctx, wait); err != nil {
 			return nil, &notSentError{fmt.Errorf("waiting to retry: %w", err)}
@@ -175,6 +212,11 @@ func (t *retryTransport) decide(resp *http.Response, err error, idempotent bool,
 	return 0, false, false
 }
 
+// rateLimitWait: without a Retry-After (Cloud) every request of the client
+// waits out a backoff together; with one, the refused request waits what
+// the server asked (or, within the rate window, what the gate says: see
+// RoundTrip) while the others go on within the rate the gate learned from
+// the refusal (rateGate.refused).
 func (t *retryTransport) rateLimitWait(retryAfter time.Duration, given bool, attempt int) (time.Duration, bool, bool) {
 	if !given {
 		return t.backoff(attempt), true, true
@@ -182,7 +224,7 @@ func (t *retryTransport) rateLimitWait(retryAfter time.Duration, given bool, att
 	if retryAfter > maxRetryAfter {
 		return 0, false, false
 	}
-	return retryAfter, true, true
+	return retryAfter, false, true
 }
 
 // backoff is waitMin doubled per retry, capped at waitMax, with jitter in
@@ -243,14 +285,52 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// rateGate is shared by all requests of one client. After a 429 it stays
-// closed until the backoff ends, and every request waits for it.
+// rateGate is shared by all requests of one client. It does two things:
+//
+//   - After a 429 without Retry-After it stays closed until the backoff ends,
+//     and every request waits for it (hold).
+//   - After a 429 with Retry-After it learns the server's rate: the number of
+//     this client's requests the server accepted within the last window.
+//     From then on it lets at most that many requests start within any
+//     window (plus a margin for the time a request takes to arrive), so the
+//     other requests go on at the server's rate instead of all stopping for
+//     a whole-second Retry-After, and few more are refused. Each further
+//     refusal learns again (a lower rate); a rate not confirmed by a refusal
+//     for rateForget is forgotten.
 type rateGate struct {
 	mu    sync.Mutex
 	until time.Time
 	// onHold, when set, is called after the gate is closed (tests).
 	onHold func(until time.Time)
+
+	// window is the span a server's limit counts requests in: Data Center
+	// limits per second and says so in whole-second Retry-After values
+	// (0 = rateWindow; tests shorten it).
+	window time.Duration
+	// starts are the start times of this client's requests within the last
+	// window (+ margin), oldest first, refused ones removed.
+	starts []time.Time
+	// limit is the learned number of requests per window; 0 = none.
+	limit   int
+	learned time.Time
 }
+
+const (
+	rateWindow = time.Second
+	// rateWindowMargin covers the time between a request's start here and
+	// its arrival at the server, where the server's window is counted.
+	rateWindowMargin = 50 * time.Millisecond
+	rateForget       = 30 * time.Second
+)
+
+func (g *rateGate) windowLength() time.Duration {
+	if g.window <= 0 {
+		return rateWindow
+	}
+	return g.window
+}
+
+func (g *rateGate) span() time.Duration { return g.windowLength() + rateWindowMargin }
 
 // hold closes the gate for at least d from now.
 func (g *rateGate) hold(d time.Duration) {
@@ -267,19 +347,37 @@ func (g *rateGate) hold(d time.Duration) {
 	}
 }
 
-// wait returns when the gate is open or ctx is done.
-func (g *rateGate) wait(ctx context.Context) (waited bool, err error) {
+// wait returns when the gate is open and a request may start within the
+// learned rate, or when ctx is done. The ticket names the start for
+// refused and answered; waited says whether it had to wait.
+func (g *rateGate) wait(ctx context.Context) (ticket time.Time, waited bool, err error) {
 	for {
 		g.mu.Lock()
-		d := time.Until(g.until)
-		g.mu.Unlock()
+		now := time.Now()
+		d := g.until.Sub(now)
 		if d <= 0 {
-			return waited, ctx.Err()
+			if err := ctx.Err(); err != nil {
+				g.mu.Unlock()
+				return time.Time{}, waited, err
+			}
+			g.prune(now)
+			if g.limit > 0 && now.Sub(g.learned) > rateForget {
+				g.limit = 0
+			}
+			if g.limit == 0 || len(g.starts) < g.limit {
+				g.starts = append(g.starts, now)
+				g.mu.Unlock()
+				return now, waited, nil
+			}
+			// The next start is free when the oldest of the last limit
+			// starts leaves the window.
+			d = g.starts[len(g.starts)-g.limit].Add(g.span()).Sub(now)
 		}
+		g.mu.Unlock()
 		waited = true
-		// The gate may have been extended meanwhile: look again after.
-		if err := sleep(ctx, d); err != nil {
-			return waited, err
+		// The gate may have changed meanwhile: look again after.
+		if err := sleep(ctx, max(d, time.Millisecond)); err != nil {
+			return time.Time{}, waited, err
 		}
 	}
 }
@@ -292,4 +390,51 @@ func interrupted(where string, err error) error {
 		return fmt.Errorf("timed out %s: %w", where, err)
 	}
 	return fmt.Errorf("interrupted %s: %w", where, err)
+}
+
+// answered records that the request started at ticket was answered (and
+// so counted by the server) now: the server counted it when it arrived,
+// at the latest now, so the window is counted from now, which errs on the
+// safe side when this process was slow to send it.
+func (g *rateGate) answered(ticket time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.remove(ticket)
+	g.starts = append(g.starts, time.Now())
+}
+
+func (g *rateGate) remove(ticket time.Time) {
+	for i, s := range g.starts {
+		if s.Equal(ticket) {
+			g.starts = append(g.starts[:i], g.starts[i+1:]...)
+			return
+		}
+	}
+}
+
+// refused records that the request started at ticket was refused with a
+// Retry-After: it did not count at the server, and the requests that did
+// count within the window are the server's rate. It returns that count.
+func (g *rateGate) refused(ticket time.Time) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.remove(ticket)
+	now := time.Now()
+	g.prune(now)
+	g.limit = max(1, len(g.starts))
+	g.learned = now
+	return len(g.starts)
+}
+
+// prune drops the starts that left the window. Without a learned limit
+// only the last window is kept, so the list stays short.
+func (g *rateGate) prune(now time.Time) {
+	cutoff := now.Add(-g.span())
+	i := 0
+	for i < len(g.starts) && !g.starts[i].After(cutoff) {
+		i++
+	}
+	if i > 0 {
+		g.starts = append(g.starts[:0], g.starts[i:]...)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -386,5 +387,112 @@ func TestIdempotentUpdatesAreRetried(t *testing.T) {
 	_, err = c.UpdateAccessToken(context.Background(), TokenScope{Level: TokenLevelProject, Workspace: "PRJ"}, "5", AccessTokenInput{Name: "n"})
 	if err != nil || posts.Load() != 2 {
 		t.Errorf("token update: err %v after %d POSTs, want success after 2", err, posts.Load())
+	}
+}
+
+// A server that counts requests in a sliding window and answers 429 with a
+// whole-second Retry-After (as Data Center does) must not stop every
+// request of the client for that second: the refused request waits, the
+// others go on within the rate the client learned, and after the first
+// refusals few more requests are refused.
+func TestRetryAfterPacesInsteadOfStoppingEveryone(t *testing.T) {
+	const limit, window, requests, parallel = 10, 300 * time.Millisecond, 60, 10
+	var (
+		mu        sync.Mutex
+		hits      []time.Time
+		refusedAt []time.Time
+		accepted  []time.Time
+	)
+	c, _ := newTestClient(t, ProductDataCenter, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		now := time.Now()
+		for len(hits) > 0 && now.Sub(hits[0]) >= window {
+			hits = hits[1:]
+		}
+		if len(hits) >= limit {
+			refusedAt = append(refusedAt, now)
+			mu.Unlock()
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		hits = append(hits, now)
+		accepted = append(accepted, now)
+		mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"key": "PRJ"})
+	}), func(cfg *Config) { cfg.MaxRetries = 10 })
+	internals(c).retry.gate.window = window
+
+	var wg sync.WaitGroup
+	work := make(chan int, requests)
+	for i := 0; i < requests; i++ {
+		work <- i
+	}
+	close(work)
+	for g := 0; g < parallel; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range work {
+				if _, err := c.GetWorkspace(context.Background(), "PRJ"); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(refusedAt) == 0 {
+		t.Fatal("the server never refused a request: the test proves nothing")
+	}
+	// Other requests were accepted while the first refused one waited out
+	// its Retry-After of one second.
+	first := refusedAt[0]
+	during := 0
+	for _, a := range accepted {
+		if a.After(first) && a.Before(first.Add(time.Second)) {
+			during++
+		}
+	}
+	if during < limit {
+		t.Errorf("%d requests accepted during the first refused request's Retry-After, want >= %d: everyone stopped", during, limit)
+	}
+	// Refusals come from the requests in flight when the limit was first
+	// hit (at most the parallelism), and rarely after.
+	if len(refusedAt) > 2*parallel {
+		t.Errorf("%d requests refused for %d sent, want <= %d: the client did not keep to the rate it learned", len(refusedAt), requests, 2*parallel)
+	}
+}
+
+// When nothing of the client's was accepted within the window, its own
+// count says nothing about when there is room: the Retry-After is waited.
+func TestRetryAfterWaitedWhenNothingWasAccepted(t *testing.T) {
+	var (
+		mu  sync.Mutex
+		ats []time.Time
+	)
+	c, _ := newTestClient(t, ProductDataCenter, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ats = append(ats, time.Now())
+		n := len(ats)
+		mu.Unlock()
+		if n <= 2 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"key": "PRJ"})
+	}), nil)
+	if _, err := c.GetWorkspace(context.Background(), "PRJ"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i := 1; i < len(ats); i++ {
+		if gap := ats[i].Sub(ats[i-1]); gap < 900*time.Millisecond {
+			t.Errorf("retry %d came %s after a 429 with Retry-After: 1", i, gap)
+		}
 	}
 }

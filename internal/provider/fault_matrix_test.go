@@ -95,8 +95,12 @@ type matrixSubject struct {
 	// the object's own path; createMethod/updateMethod their methods.
 	create, item               string
 	createMethod, updateMethod string
-	// importRoute is what import reads (default: item); updateRoute what
-	// an update sends (default: item). An empty updateMethod means the
+	// readRoute is what a refresh reads (default: item). Objects that
+	// share a scope are refreshed from one list of the scope (the client's
+	// listing cache), so for them it is the collection.
+	readRoute string
+	// importRoute is what import reads (default: readRoute); updateRoute
+	// what an update sends (default: item). An empty updateMethod means the
 	// product cannot change the object in place: no update phase.
 	importRoute, updateRoute string
 	// objects lists the ids of this subject's objects on the server.
@@ -146,13 +150,13 @@ func webhookMatrixSubjects() []matrixSubject {
 		subjects = append(subjects,
 			matrixSubject{
 				name: "repository_webhook", product: product, typeName: "bitbucket_repository_webhook",
-				config: config(true), create: repoHooks, item: repoHooks + itemParam, createMethod: "POST", updateMethod: "PUT",
+				config: config(true), create: repoHooks, item: repoHooks + itemParam, readRoute: repoHooks, createMethod: "POST", updateMethod: "PUT",
 				objects: hooks(true), objectName: "webhook",
 				importID: func(id string) string { return ws + "/api-service/" + id },
 			},
 			matrixSubject{
 				name: "workspace_webhook", product: product, typeName: "bitbucket_workspace_webhook",
-				config: config(false), create: wsHooks, item: wsHooks + itemParam, createMethod: "POST", updateMethod: "PUT",
+				config: config(false), create: wsHooks, item: wsHooks + itemParam, readRoute: wsHooks, createMethod: "POST", updateMethod: "PUT",
 				objects: hooks(false), objectName: "webhook",
 				importID: func(id string) string { return ws + "/" + id },
 			},
@@ -284,7 +288,7 @@ func accessTokenMatrixSubjects() []matrixSubject {
 		{
 			name: "project_access_token", product: emulator.DataCenter, typeName: "bitbucket_project_access_token",
 			config: config(map[string]any{"workspace": "PRJ"}, "PROJECT_READ"),
-			create: tokens + "/projects/{projectKey}", item: tokens + "/projects/{projectKey}/{tokenId}",
+			create: tokens + "/projects/{projectKey}", item: tokens + "/projects/{projectKey}/{tokenId}", readRoute: tokens + "/projects/{projectKey}",
 			createMethod: "PUT", updateMethod: "POST", objects: tokenIDs("project"), objectName: "access token",
 			importID: func(id string) string { return "PRJ/" + id },
 		},
@@ -292,13 +296,14 @@ func accessTokenMatrixSubjects() []matrixSubject {
 			name: "repository_access_token", product: emulator.DataCenter, typeName: "bitbucket_repository_access_token",
 			config: config(map[string]any{"workspace": "PRJ", "repository": "api-service"}, "REPO_READ"),
 			create: tokens + "/projects/{projectKey}/repos/{repositorySlug}", item: tokens + "/projects/{projectKey}/repos/{repositorySlug}/{tokenId}",
+			readRoute:    tokens + "/projects/{projectKey}/repos/{repositorySlug}",
 			createMethod: "PUT", updateMethod: "POST", objects: tokenIDs("repository"), objectName: "access token",
 			importID: func(id string) string { return "PRJ/api-service/" + id },
 		},
 		{
 			name: "user_access_token", product: emulator.DataCenter, typeName: "bitbucket_user_access_token",
 			config: config(nil, "REPO_READ"),
-			create: tokens + "/users/{userSlug}", item: tokens + "/users/{userSlug}/{tokenId}",
+			create: tokens + "/users/{userSlug}", item: tokens + "/users/{userSlug}/{tokenId}", readRoute: tokens + "/users/{userSlug}",
 			createMethod: "PUT", updateMethod: "POST", objects: tokenIDs("user"), objectName: "access token",
 			importID: func(id string) string { return emulator.DCAdminUser + "/" + id },
 		},
@@ -357,13 +362,13 @@ func connectionMatrixSubjects() []matrixSubject {
 	return []matrixSubject{
 		{
 			name: "connection", product: emulator.DataCenter, typeName: "bitbucket_connection",
-			config: config(emulator.DataCenter), create: tokens, item: tokens + "/{tokenId}", importRoute: tokens, // found by name
+			config: config(emulator.DataCenter), create: tokens, item: tokens + "/{tokenId}", readRoute: tokens, importRoute: tokens, // found by name
 			createMethod: "PUT", updateMethod: "POST", objects: connectionIDs(emulator.DataCenter), objectName: "connection",
 			importID: func(id string) string { return id },
 		},
 		{
 			name: "connection", product: emulator.Cloud, typeName: "bitbucket_connection",
-			config: config(emulator.Cloud), create: cloudHooks, item: cloudHooks + "/{uid}", importRoute: cloudHooks, // found by name
+			config: config(emulator.Cloud), create: cloudHooks, item: cloudHooks + "/{uid}", readRoute: cloudHooks, importRoute: cloudHooks, // found by name
 			createMethod: "POST", updateMethod: "PUT", objects: connectionIDs(emulator.Cloud), objectName: "connection",
 			importID: func(id string) string { return id },
 		},
@@ -460,20 +465,20 @@ func accessKeyMatrixSubjects() []matrixSubject {
 		{
 			name: "repository_access_key", product: emulator.Cloud, typeName: "bitbucket_repository_access_key",
 			config: config(map[string]any{"workspace": "acme", "repository": "api-service"}, map[string]any{"label": "matrix-renamed"}),
-			create: cloudRepoKeys, item: cloudRepoKeys + "/{key_id}", createMethod: "POST", updateMethod: "PUT",
+			create: cloudRepoKeys, readRoute: cloudRepoKeys, item: cloudRepoKeys + "/{key_id}", createMethod: "POST", updateMethod: "PUT",
 			objects: keyIDs(true), objectName: "access key", importID: func(id string) string { return "acme/api-service/" + id },
 		},
 		{
 			name: "project_access_key", product: emulator.Cloud, typeName: "bitbucket_project_access_key",
 			config: config(map[string]any{"workspace": "acme", "project": "API"}, nil),
-			create: cloudProjectKeys, item: cloudProjectKeys + "/{key_id}", createMethod: "POST",
+			create: cloudProjectKeys, readRoute: cloudProjectKeys, item: cloudProjectKeys + "/{key_id}", createMethod: "POST",
 			objects: keyIDs(false), objectName: "access key", importID: func(id string) string { return "acme/API/" + id },
 		},
 		{
 			name: "repository_access_key", product: emulator.DataCenter, typeName: "bitbucket_repository_access_key",
 			config: config(map[string]any{"workspace": "PRJ", "repository": "api-service", "permission": "REPO_READ"},
 				map[string]any{"permission": "REPO_WRITE"}),
-			create: dcRepoKeys, item: dcRepoKeys + "/{keyId}", updateRoute: dcRepoKeys + "/{keyId}/permission/{permission}",
+			create: dcRepoKeys, readRoute: dcRepoKeys, item: dcRepoKeys + "/{keyId}", updateRoute: dcRepoKeys + "/{keyId}/permission/{permission}",
 			createMethod: "POST", updateMethod: "PUT",
 			objects: keyIDs(true), objectName: "access key", importID: func(id string) string { return "PRJ/api-service/" + id },
 		},
@@ -481,7 +486,7 @@ func accessKeyMatrixSubjects() []matrixSubject {
 			name: "project_access_key", product: emulator.DataCenter, typeName: "bitbucket_project_access_key",
 			config: config(map[string]any{"workspace": "PRJ", "permission": "PROJECT_READ"},
 				map[string]any{"permission": "PROJECT_WRITE"}),
-			create: dcProjectKeys, item: dcProjectKeys + "/{keyId}", updateRoute: dcProjectKeys + "/{keyId}/permission/{permission}",
+			create: dcProjectKeys, readRoute: dcProjectKeys, item: dcProjectKeys + "/{keyId}", updateRoute: dcProjectKeys + "/{keyId}/permission/{permission}",
 			createMethod: "POST", updateMethod: "PUT",
 			objects: keyIDs(false), objectName: "access key", importID: func(id string) string { return "PRJ/" + id },
 		},
@@ -613,9 +618,9 @@ func runMatrixCase(t testing.TB, subject matrixSubject, fault matrixFault, repor
 		want          int
 	}{
 		{phaseCreate, subject.createMethod, subject.create, func() error { return h.apply(base) }, base, 1},
-		{phaseRead, "GET", subject.item, h.refresh, base, 1},
+		{phaseRead, "GET", cmp.Or(subject.readRoute, subject.item), h.refresh, base, 1},
 		{phaseUpdate, subject.updateMethod, cmp.Or(subject.updateRoute, subject.item), func() error { return h.apply(updated) }, updated, 1},
-		{phaseImport, "GET", cmp.Or(subject.importRoute, subject.item), func() error {
+		{phaseImport, "GET", cmp.Or(subject.importRoute, subject.readRoute, subject.item), func() error {
 			_, id := h.inState()
 			_, err := h.importState(subject.importID(id))
 			return err

@@ -380,8 +380,8 @@ func TestAccRepositoryWebhookLostCreateResponse(t *testing.T) {
 	})
 }
 
-// TestAccRepositoryWebhookRefreshCost: refreshing N hooks sends one request
-// per hook and no list.
+// TestAccRepositoryWebhookRefreshCost: refreshing N hooks of one repository
+// sends one list of the repository's hooks per refresh and no read by id.
 func TestAccRepositoryWebhookRefreshCost(t *testing.T) {
 	bothProducts(t, func(t *testing.T, product emulator.Product) {
 		srv := startEmulator(t, product)
@@ -411,11 +411,13 @@ resource "bitbucket_repository_webhook" "many" {
 				},
 				{
 					PreConfig: func() {
-						if got, want := srv.RequestCount("GET", routes[0]), 2*hooks; got != want {
-							t.Errorf("hook reads in two refreshes of %d hooks = %d, want %d", hooks, got, want)
+						// The hooks of one repository are refreshed from one
+						// list of it per refresh, not one read each.
+						if got := srv.RequestCount("GET", routes[0]); got != 0 {
+							t.Errorf("hook reads by id in two refreshes of %d hooks = %d, want 0", hooks, got)
 						}
-						if got := srv.RequestCount("GET", routes[1]); got != 0 {
-							t.Errorf("hook list requests during refresh = %d, want 0", got)
+						if got, want := srv.RequestCount("GET", routes[1]), 2; got != want {
+							t.Errorf("hook list requests in two refreshes = %d, want %d", got, want)
 						}
 					},
 					Config: config,
