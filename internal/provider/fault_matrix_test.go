@@ -415,14 +415,14 @@ func connectionKeyMatrixSubjects() []matrixSubject {
 		{
 			name: "connection_access_key", product: emulator.Cloud, typeName: "bitbucket_connection",
 			config: config("acme", nil, map[string]any{"key_algorithm": "ECDSA"}),
-			create: cloudKeys, item: cloudKeys + "/{key_id}", updateRoute: cloudKeys, importRoute: cloudKeys, // found by label
+			create: cloudKeys, readRoute: cloudKeys, item: cloudKeys + "/{key_id}", updateRoute: cloudKeys, importRoute: cloudKeys, // found by label
 			createMethod: "POST", updateMethod: "POST", objects: ids, objectName: "connection",
 			importID: func(id string) string { return id },
 		},
 		{
 			name: "connection_access_key", product: emulator.DataCenter, typeName: "bitbucket_connection",
 			config: config("PRJ", map[string]any{"permission": "REPO_READ"}, map[string]any{"permission": "REPO_WRITE"}),
-			create: dcKeys, item: dcKeys + "/{keyId}", updateRoute: dcKeys + "/{keyId}/permission/{permission}", importRoute: dcKeys,
+			create: dcKeys, readRoute: dcKeys, item: dcKeys + "/{keyId}", updateRoute: dcKeys + "/{keyId}/permission/{permission}", importRoute: dcKeys,
 			createMethod: "POST", updateMethod: "PUT", objects: ids, objectName: "connection",
 			importID: func(id string) string { return id },
 		},
