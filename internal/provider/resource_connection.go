@@ -562,14 +562,20 @@ func suppliedCredentialChanged(plan, config, state connectionModel) bool {
 // webhook and tokens named after the connection (the import marker tells
 // it to).
 func (r *connectionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	parts := strings.Split(req.ID, "/")
+	id := req.ID
+	if id == "" {
+		if id = connectionIDFromIdentity(ctx, req, &resp.Diagnostics); id == "" {
+			return
+		}
+	}
+	parts := strings.Split(id, "/")
 	if (len(parts) != 2 && len(parts) != 3) || slices.Contains(parts, "") {
 		resp.Diagnostics.AddError("Invalid import ID",
 			fmt.Sprintf("Expected <workspace>/<name> for a workspace connection or <workspace>/<repository>/<name> for a "+
-				"repository connection (workspace = Cloud workspace slug or Data Center project key), got %q.", req.ID))
+				"repository connection (workspace = Cloud workspace slug or Data Center project key), got %q.", id))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace"), parts[0])...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), parts[len(parts)-1])...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("verify"), true)...)
@@ -590,6 +596,8 @@ func (r *connectionResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	var remote remoteConnection
+	// Runs after the saveState below (deferred calls run last first).
+	defer func() { syncIdentity(ctx, resp.State, resp.Identity, &resp.Diagnostics) }()
 	// Whatever was made is saved, also when a later step fails: the
 	// connection is then tainted and the next apply replaces it.
 	defer func() { r.saveState(ctx, &resp.State, plan, remote, &resp.Diagnostics) }()
@@ -630,6 +638,8 @@ func (r *connectionResource) Read(ctx context.Context, req resource.ReadRequest,
 	if resp.Diagnostics.HasError() || r.data == nil {
 		return
 	}
+	// The identity names the connection whether or not it still exists.
+	syncIdentity(ctx, req.State, resp.Identity, &resp.Diagnostics)
 	var remote remoteConnection
 	var exists bool
 	if marker != nil && marker.Pending {
@@ -662,6 +672,8 @@ func (r *connectionResource) Update(ctx context.Context, req resource.UpdateRequ
 	}
 	remote := remoteFromState(ctx, state, &resp.Diagnostics)
 	applied := false
+	// Runs after the saveState below (deferred calls run last first).
+	defer func() { syncIdentity(ctx, resp.State, resp.Identity, &resp.Diagnostics) }()
 	// What Bitbucket holds is saved, also when a step fails; the attributes
 	// the user sets are the plan's only when every change was made, so the
 	// next plan repeats what failed.
