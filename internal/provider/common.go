@@ -93,13 +93,14 @@ func serverURL(client bitbucket.Client) string {
 }
 
 // minimumTokenVersion is the first Data Center version with each token
-// level: personal tokens arrived in 5.5, project and repository ("HTTP
-// access") tokens in 7.18 (reference B.1).
-var minimumTokenVersion = map[bitbucket.TokenLevel]string{
-	bitbucket.TokenLevelUser:       "5.5",
-	bitbucket.TokenLevelProject:    "7.18",
-	bitbucket.TokenLevelRepository: "7.18",
-}
+// level (tokenLevelSpec.minimumVersion).
+var minimumTokenVersion = func() map[bitbucket.TokenLevel]string {
+	m := make(map[bitbucket.TokenLevel]string, len(tokenLevels))
+	for level, spec := range tokenLevels {
+		m[level] = spec.minimumVersion
+	}
+	return m
+}()
 
 // requireServerVersion adds a plan-time error when the Data Center server
 // is older than minimum. An unknown version (the server did not say) is

@@ -70,34 +70,11 @@ type tokenOwner struct {
 	User       types.String
 }
 
-// Permissions a token may carry, per level.
-var (
-	projectPermissions    = []string{"PROJECT_READ", "PROJECT_WRITE", "PROJECT_ADMIN"}
-	repositoryPermissions = []string{"REPO_READ", "REPO_WRITE", "REPO_ADMIN"}
-)
-
 // tokenExpiryDaysValidator is the bound of expiry_days for every token the
 // provider makes (the token resources and the connection's managed token):
 // at least a day, at most a hundred years.
 func tokenExpiryDaysValidator() validator.Int64 {
 	return int64validator.Between(1, 36500)
-}
-
-// validTokenPermissions are the permissions a token of level may carry:
-// repository tokens REPO_* only, project and user tokens both kinds.
-func validTokenPermissions(level bitbucket.TokenLevel) []string {
-	if level == bitbucket.TokenLevelRepository {
-		return repositoryPermissions
-	}
-	return append(slices.Clone(projectPermissions), repositoryPermissions...)
-}
-
-func tokenLevelNoun(level bitbucket.TokenLevel) string {
-	return map[bitbucket.TokenLevel]string{
-		bitbucket.TokenLevelUser:       "user (personal) access token",
-		bitbucket.TokenLevelProject:    "project access token",
-		bitbucket.TokenLevelRepository: "repository access token",
-	}[level]
 }
 
 // checkTokenPermissions reports the permissions not valid for level,
@@ -226,34 +203,28 @@ func (r *accessTokenResource) Schema(_ context.Context, _ resource.SchemaRequest
 		PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
 		Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 	}
-	var description string
-	switch r.level {
-	case bitbucket.TokenLevelProject:
-		attributes["workspace"] = workspace
-		description = "Manages a Bitbucket Data Center project HTTP access token: it acts on the project and " +
-			"every repository in it (the caller needs PROJECT_ADMIN)."
-	case bitbucket.TokenLevelRepository:
-		attributes["workspace"] = workspace
-		attributes["repository"] = schema.StringAttribute{
+	owner := map[string]schema.Attribute{
+		"workspace": workspace,
+		"repository": schema.StringAttribute{
 			Required:            true,
 			MarkdownDescription: "Repository slug. Changing it replaces the token.",
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-		}
-		description = "Manages a Bitbucket Data Center repository HTTP access token: it acts on one repository " +
-			"(the caller needs REPO_ADMIN). Services such as Appcircle work with repository tokens."
-	default:
-		attributes["user"] = schema.StringAttribute{
+		},
+		"user": schema.StringAttribute{
 			Optional: true, Computed: true,
 			MarkdownDescription: "Slug of the user the token belongs to. Defaults to the user the provider " +
 				"authenticates as (recorded at creation). Only that user may create their tokens. Changing it " +
 				"replaces the token.",
 			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
 			Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-		}
-		description = "Manages a Bitbucket Data Center personal (user) HTTP access token: it acts as the user, " +
-			"limited to its permissions. Services such as Xcode Cloud and Nx Cloud need a personal token."
+		},
 	}
+	spec := tokenLevel(r.level)
+	for _, name := range spec.owner {
+		attributes[name] = owner[name]
+	}
+	description := spec.description
 	description += " Data Center only: on Bitbucket Cloud, which has no API for access tokens, the plan fails and " +
 		"says what to do instead. Bitbucket does not let a token create tokens, so the provider must authenticate " +
 		"with `username` + a password in `token`. If the answer to a create is lost, the provider revokes the token " +
@@ -268,31 +239,11 @@ func (r *accessTokenResource) Configure(_ context.Context, req resource.Configur
 
 // getModel reads plan, state or config into the shared model and the owner.
 func (r *accessTokenResource) getModel(ctx context.Context, get func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) (accessTokenModel, tokenOwner) {
-	switch r.level {
-	case bitbucket.TokenLevelProject:
-		var m projectAccessTokenModel
-		diags.Append(get(ctx, &m)...)
-		return m.accessTokenModel, tokenOwner{Workspace: m.Workspace}
-	case bitbucket.TokenLevelRepository:
-		var m repositoryAccessTokenModel
-		diags.Append(get(ctx, &m)...)
-		return m.accessTokenModel, tokenOwner{Workspace: m.Workspace, Repository: m.Repository}
-	default:
-		var m userAccessTokenModel
-		diags.Append(get(ctx, &m)...)
-		return m.accessTokenModel, tokenOwner{User: m.User}
-	}
+	return tokenLevel(r.level).get(ctx, get, diags)
 }
 
 func (r *accessTokenResource) setModel(ctx context.Context, set func(context.Context, any) diag.Diagnostics, m accessTokenModel, o tokenOwner, diags *diag.Diagnostics) {
-	switch r.level {
-	case bitbucket.TokenLevelProject:
-		diags.Append(set(ctx, projectAccessTokenModel{accessTokenModel: m, Workspace: o.Workspace})...)
-	case bitbucket.TokenLevelRepository:
-		diags.Append(set(ctx, repositoryAccessTokenModel{accessTokenModel: m, Workspace: o.Workspace, Repository: o.Repository})...)
-	default:
-		diags.Append(set(ctx, userAccessTokenModel{accessTokenModel: m, User: o.User})...)
-	}
+	tokenLevel(r.level).set(ctx, set, m, o, diags)
 }
 
 // scope is the client scope of an owner ("" user = the caller).
@@ -304,18 +255,7 @@ func (r *accessTokenResource) scope(o tokenOwner) bitbucket.TokenScope {
 
 // describeToken names a token in diagnostics.
 func describeToken(scope bitbucket.TokenScope, id string) string {
-	var where string
-	switch scope.Level {
-	case bitbucket.TokenLevelUser:
-		where = "of user " + scope.User
-		if scope.User == "" {
-			where = "of the authenticated user"
-		}
-	case bitbucket.TokenLevelProject:
-		where = "of project " + scope.Workspace
-	default:
-		where = "of repository " + scope.Workspace + "/" + scope.Repository
-	}
+	where := tokenLevel(scope.Level).where(scope)
 	if id == "" {
 		return "access token " + where
 	}
@@ -650,36 +590,19 @@ func (r *accessTokenResource) Delete(ctx context.Context, req resource.DeleteReq
 	}
 }
 
-// importFormat is the import ID of a level.
-func (r *accessTokenResource) importFormat() string {
-	switch r.level {
-	case bitbucket.TokenLevelProject:
-		return "<workspace>/<id>"
-	case bitbucket.TokenLevelRepository:
-		return "<workspace>/<repository>/<id>"
-	default:
-		return "<user>/<id>"
-	}
-}
-
 func (r *accessTokenResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	if importByIdentity(ctx, req, resp, nil) {
 		return
 	}
-	format := r.importFormat()
+	spec := tokenLevel(r.level)
+	format := spec.importFormat()
 	parts := importIDParts(&resp.Diagnostics, req.ID, format,
 		"workspace = the Data Center project key, user = the user's slug, id = the token's number")
 	if parts == nil {
 		return
 	}
-	switch r.level {
-	case bitbucket.TokenLevelProject:
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace"), parts[0])...)
-	case bitbucket.TokenLevelRepository:
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace"), parts[0])...)
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("repository"), parts[1])...)
-	default:
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("user"), parts[0])...)
+	for i, name := range spec.owner {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), parts[i])...)
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), parts[len(parts)-1])...)
 }

@@ -1,0 +1,134 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
+)
+
+// tokenLevelSpec is everything that differs between the three Data Center
+// token levels, in one place: the resources, the ephemeral token, the list
+// resources and diagnostics read it instead of switching on the level.
+type tokenLevelSpec struct {
+	level bitbucket.TokenLevel
+	// noun names a token of the level in diagnostics.
+	noun string
+	// owner are the attributes that name the token's owner, in import-ID
+	// order (the import ID is owner.../<id>).
+	owner []string
+	// permissions a token of the level may carry.
+	permissions []string
+	// minimumVersion is the first Data Center version with the level:
+	// personal access tokens arrived in 5.5; project and repository ("HTTP
+	// access") tokens are documented from 7.18 on (Atlassian's Bitbucket
+	// Data Center documentation: the 7.17 pages still describe personal
+	// tokens only).
+	minimumVersion string
+	// description opens the resource's documentation.
+	description string
+	// where names the owner of a token of scope ("of project PRJ").
+	where func(scope bitbucket.TokenScope) string
+	// get reads plan, state or config of the level's resource into the
+	// shared model and the owner; set writes them back.
+	get func(ctx context.Context, get func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) (accessTokenModel, tokenOwner)
+	set func(ctx context.Context, set func(context.Context, any) diag.Diagnostics, m accessTokenModel, o tokenOwner, diags *diag.Diagnostics)
+}
+
+// Permissions a token may carry.
+var (
+	projectPermissions    = []string{"PROJECT_READ", "PROJECT_WRITE", "PROJECT_ADMIN"}
+	repositoryPermissions = []string{"REPO_READ", "REPO_WRITE", "REPO_ADMIN"}
+)
+
+// tokenLevels are the three levels.
+var tokenLevels = map[bitbucket.TokenLevel]*tokenLevelSpec{
+	bitbucket.TokenLevelProject: {
+		level:          bitbucket.TokenLevelProject,
+		noun:           "project access token",
+		owner:          []string{"workspace"},
+		permissions:    append(slices.Clone(projectPermissions), repositoryPermissions...),
+		minimumVersion: "7.18",
+		description: "Manages a Bitbucket Data Center project HTTP access token: it acts on the project and every " +
+			"repository in it (the caller needs PROJECT_ADMIN).",
+		where: func(s bitbucket.TokenScope) string { return "of project " + s.Workspace },
+		get: func(ctx context.Context, get func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) (accessTokenModel, tokenOwner) {
+			var m projectAccessTokenModel
+			diags.Append(get(ctx, &m)...)
+			return m.accessTokenModel, tokenOwner{Workspace: m.Workspace}
+		},
+		set: func(ctx context.Context, set func(context.Context, any) diag.Diagnostics, m accessTokenModel, o tokenOwner, diags *diag.Diagnostics) {
+			diags.Append(set(ctx, projectAccessTokenModel{accessTokenModel: m, Workspace: o.Workspace})...)
+		},
+	},
+	bitbucket.TokenLevelRepository: {
+		level:          bitbucket.TokenLevelRepository,
+		noun:           "repository access token",
+		owner:          []string{"workspace", "repository"},
+		permissions:    repositoryPermissions,
+		minimumVersion: "7.18",
+		description: "Manages a Bitbucket Data Center repository HTTP access token: it acts on one repository (the " +
+			"caller needs REPO_ADMIN). Services such as Appcircle work with repository tokens.",
+		where: func(s bitbucket.TokenScope) string { return "of repository " + s.Workspace + "/" + s.Repository },
+		get: func(ctx context.Context, get func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) (accessTokenModel, tokenOwner) {
+			var m repositoryAccessTokenModel
+			diags.Append(get(ctx, &m)...)
+			return m.accessTokenModel, tokenOwner{Workspace: m.Workspace, Repository: m.Repository}
+		},
+		set: func(ctx context.Context, set func(context.Context, any) diag.Diagnostics, m accessTokenModel, o tokenOwner, diags *diag.Diagnostics) {
+			diags.Append(set(ctx, repositoryAccessTokenModel{accessTokenModel: m, Workspace: o.Workspace, Repository: o.Repository})...)
+		},
+	},
+	bitbucket.TokenLevelUser: {
+		level:          bitbucket.TokenLevelUser,
+		noun:           "user (personal) access token",
+		owner:          []string{"user"},
+		permissions:    append(slices.Clone(projectPermissions), repositoryPermissions...),
+		minimumVersion: "5.5",
+		description: "Manages a Bitbucket Data Center personal (user) HTTP access token: it acts as the user, " +
+			"limited to its permissions. Services such as Xcode Cloud and Nx Cloud need a personal token.",
+		where: func(s bitbucket.TokenScope) string {
+			if s.User == "" {
+				return "of the authenticated user"
+			}
+			return "of user " + s.User
+		},
+		get: func(ctx context.Context, get func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) (accessTokenModel, tokenOwner) {
+			var m userAccessTokenModel
+			diags.Append(get(ctx, &m)...)
+			return m.accessTokenModel, tokenOwner{User: m.User}
+		},
+		set: func(ctx context.Context, set func(context.Context, any) diag.Diagnostics, m accessTokenModel, o tokenOwner, diags *diag.Diagnostics) {
+			diags.Append(set(ctx, userAccessTokenModel{accessTokenModel: m, User: o.User})...)
+		},
+	},
+}
+
+// tokenLevel is the spec of level. An unknown level is a programming
+// error, never silently another level.
+func tokenLevel(level bitbucket.TokenLevel) *tokenLevelSpec {
+	spec, ok := tokenLevels[level]
+	if !ok {
+		panic(fmt.Sprintf("provider: unknown access token level %q", level))
+	}
+	return spec
+}
+
+// importFormat is the import ID of the level: owner attributes, then id.
+func (s *tokenLevelSpec) importFormat() string {
+	return "<" + strings.Join(s.owner, ">/<") + ">/<id>"
+}
+
+// validTokenPermissions are the permissions a token of level may carry:
+// repository tokens REPO_* only, project and user tokens both kinds.
+func validTokenPermissions(level bitbucket.TokenLevel) []string {
+	return tokenLevel(level).permissions
+}
+
+func tokenLevelNoun(level bitbucket.TokenLevel) string {
+	return tokenLevel(level).noun
+}
