@@ -199,6 +199,12 @@ func (e *accessTokenEphemeralResource) Open(ctx context.Context, req ephemeral.O
 		Name: name, Permissions: perms, ExpiryDays: ephemeralTokenExpiryDays,
 	})
 	if err != nil {
+		if token != nil {
+			// Made, its value lost, and revoking it failed: try once more
+			// when Terraform shuts the provider down.
+			unclosed.add(client, ephemeralTokenRef{Level: level, Workspace: workspace, Repository: scope.Repository,
+				ID: token.ID, ExpiresAt: rfc3339(token.ExpiresAt).ValueString()})
+		}
 		accessTokenError(&resp.Diagnostics, client, "create", scope, "", err)
 		return
 	}
@@ -223,7 +229,9 @@ func (e *accessTokenEphemeralResource) Open(ctx context.Context, req ephemeral.O
 	if resp.Diagnostics.HasError() || ctx.Err() != nil {
 		// Failed, or Terraform was interrupted while opening: the answer may
 		// never reach Terraform, which then has nothing to close.
-		e.revoke(ctx, client, ref, &resp.Diagnostics)
+		if !e.revoke(ctx, client, ref, &resp.Diagnostics) {
+			unclosed.add(client, ref) // one more try when Terraform shuts the provider down
+		}
 		if ctx.Err() != nil {
 			resp.Diagnostics.AddError("Ephemeral access token not opened",
 				fmt.Sprintf("Terraform was interrupted while %s was being opened; it was revoked.", describeToken(scope, token.ID)))
@@ -296,8 +304,8 @@ func RevokeUnclosedEphemeralTokens(ctx context.Context) []error {
 // revoke revokes the token of ref, on a short context of its own when
 // ctx has ended (Terraform was interrupted: its requests are cancelled, but
 // the token must not outlive the run). A failure is an error that names the
-// token and when it expires.
-func (e *accessTokenEphemeralResource) revoke(ctx context.Context, client bitbucket.Client, ref ephemeralTokenRef, diags *diag.Diagnostics) {
+// token and when it expires; it reports whether the token is gone.
+func (e *accessTokenEphemeralResource) revoke(ctx context.Context, client bitbucket.Client, ref ephemeralTokenRef, diags *diag.Diagnostics) bool {
 	rctx, cancel := recoveryContext(ctx)
 	defer cancel()
 	scope := bitbucket.TokenScope{Level: ref.Level, Workspace: ref.Workspace, Repository: ref.Repository}
@@ -308,9 +316,10 @@ func (e *accessTokenEphemeralResource) revoke(ctx context.Context, client bitbuc
 			fmt.Sprintf("The %s could not be revoked, so it stays valid until it expires (%s). Revoke it in Bitbucket "+
 				"(project or repository settings > HTTP access tokens) if it must not live that long.",
 				describeToken(scope, ref.ID), ref.expiry()))
-		return
+		return false
 	}
 	tflog.Debug(ctx, "Revoked ephemeral access token", map[string]any{"id": ref.ID})
+	return true
 }
 
 // expiry says when the token of ref expires, as well as it is known.
@@ -341,8 +350,7 @@ func (e *accessTokenEphemeralResource) Close(ctx context.Context, req ephemeral.
 				ref.ID, ref.expiry()))
 		return
 	}
-	e.revoke(ctx, e.data.client, ref, &resp.Diagnostics)
-	if !resp.Diagnostics.HasError() {
+	if e.revoke(ctx, e.data.client, ref, &resp.Diagnostics) {
 		unclosed.remove(e.data.client, ref)
 	}
 }

@@ -93,6 +93,23 @@ func TestEphemeralTokenClose(t *testing.T) {
 			t.Errorf("%d tokens left after a successful Close", n)
 		}
 	})
+	t.Run("close fails, revoked at shutdown", func(t *testing.T) {
+		e := newEphemeralHarness(t)
+		private, failed := e.open(context.Background(), "close-fails-shutdown")
+		if failed != "" {
+			t.Fatal(failed)
+		}
+		e.srv.InjectFault(emulator.Fault{Method: "DELETE", Route: projectTokenRoute, Kind: emulator.FaultStatus, Status: http.StatusForbidden, Times: 1})
+		if got := closeWith(context.Background(), t, e.server, private); got == "" {
+			t.Fatal("the failed revoke reported no error")
+		}
+		if errs := RevokeUnclosedEphemeralTokens(context.Background()); len(errs) != 0 {
+			t.Fatal(errs)
+		}
+		if n := len(tokensNamed(e.srv, "close-fails-shutdown")); n != 0 {
+			t.Errorf("%d tokens left after the provider shut down", n)
+		}
+	})
 	t.Run("interrupted", func(t *testing.T) {
 		e := newEphemeralHarness(t)
 		private, failed := e.open(context.Background(), "close-interrupted")
