@@ -103,7 +103,11 @@ func (e *lostCreate) Unwrap() error { return e.err }
 // interruptedError says what an interrupted create left behind, truthfully
 // (it no longer claims the outcome is uncertain).
 func interruptedError(cause error, what string) error {
-	return fmt.Errorf("%s; Terraform was interrupted and %s", cause.Error(), what)
+	var uncertain *bitbucket.UncertainError
+	if errors.As(cause, &uncertain) {
+		cause = uncertain.Err
+	}
+	return fmt.Errorf("the run was stopped during the request (%s), and %s", cause.Error(), what)
 }
 
 // createWebhook creates a webhook without leaving a duplicate or adopting

@@ -152,6 +152,9 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 		}
 		description = "Manages a repository webhook on Bitbucket Cloud or Bitbucket Data Center."
 	}
+	description += " A create is never repeated blindly: the provider lists the hooks first, and if the answer to " +
+		"the create is lost or the run is interrupted (Ctrl-C), it records the hook that request made, never one " +
+		"that was there before (such as a hand-made hook of the same name)."
 	resp.Schema = schema.Schema{MarkdownDescription: description, Attributes: attributes}
 }
 
