@@ -7,22 +7,14 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/catalog"
 )
 
-// cloudHookEvents is the webhook_subscription events enum of the Cloud spec,
-// shared by repository and workspace hooks.
-var cloudHookEvents = []string{
-	"issue:comment_created", "issue:created", "issue:updated",
-	"pipeline:span_created", "project:updated",
-	"pullrequest:approved", "pullrequest:changes_request_created", "pullrequest:changes_request_removed",
-	"pullrequest:comment_created", "pullrequest:comment_deleted", "pullrequest:comment_reopened",
-	"pullrequest:comment_resolved", "pullrequest:comment_updated", "pullrequest:created",
-	"pullrequest:fulfilled", "pullrequest:push", "pullrequest:rejected", "pullrequest:unapproved",
-	"pullrequest:updated",
-	"repo:commit_comment_created", "repo:commit_status_created", "repo:commit_status_updated",
-	"repo:created", "repo:deleted", "repo:fork", "repo:imported", "repo:push", "repo:transfer",
-	"repo:updated",
-}
+// cloudHookEvents is the webhook_subscription events enum of the Cloud spec
+// (internal/catalog, tied to the OpenAPI file by its test), shared by
+// repository and workspace hooks.
+var cloudHookEvents = catalog.CloudWebhookEvents
 
 const cloudSecretMaxLen = 128
 

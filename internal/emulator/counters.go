@@ -1,6 +1,29 @@
 package emulator
 
-import "net/http"
+import (
+	"net/http"
+	"sync"
+)
+
+// routesHit is every "METHOD route" any Server of this process answered, per
+// product: a test binary can compare what its tests made the provider call
+// with the routes it claims to use (see RoutesHit).
+var routesHit = struct {
+	sync.Mutex
+	m map[Product]map[string]int
+}{m: map[Product]map[string]int{}}
+
+// RoutesHit returns how often each "METHOD route" was requested from any
+// Server of product in this process (ResetCounts does not clear it).
+func RoutesHit(product Product) map[string]int {
+	routesHit.Lock()
+	defer routesHit.Unlock()
+	out := make(map[string]int, len(routesHit.m[product]))
+	for k, v := range routesHit.m[product] {
+		out[k] = v
+	}
+	return out
+}
 
 // maxRecorded is how many requests Requests keeps.
 const maxRecorded = 1000
@@ -20,6 +43,12 @@ func (s *Server) record(r *http.Request, template string) {
 		RawQuery: r.URL.RawQuery,
 		Header:   r.Header.Clone(),
 	}
+	routesHit.Lock()
+	if routesHit.m[s.product] == nil {
+		routesHit.m[s.product] = map[string]int{}
+	}
+	routesHit.m[s.product][r.Method+" "+template]++
+	routesHit.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counts[r.Method+" "+template]++

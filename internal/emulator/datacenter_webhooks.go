@@ -7,19 +7,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/catalog"
 )
 
-// dcHookEvents is the set of event keys a live Data Center server accepted.
-// pr:to_ref_updated and pr:reviewer:changes_requested are documented but
-// rejected, so they are not here.
-var dcHookEvents = []string{
-	"repo:refs_changed", "repo:modified", "repo:forked",
-	"repo:comment:added", "repo:comment:edited", "repo:comment:deleted", "repo:secret_detected",
-	"mirror:repo_synchronized", "project:modified",
-	"pr:opened", "pr:from_ref_updated", "pr:modified", "pr:merged", "pr:declined", "pr:deleted",
-	"pr:reviewer:updated", "pr:reviewer:approved", "pr:reviewer:unapproved", "pr:reviewer:needs_work",
-	"pr:comment:added", "pr:comment:edited", "pr:comment:deleted",
-}
+// dcHookEvents is the set of event keys a Data Center server accepts
+// (internal/catalog, with its source); project:modified only on project
+// hooks is not enforced.
+var dcHookEvents = append(slices.Clone(catalog.DataCenterRepositoryWebhookEvents), catalog.DataCenterProjectOnlyWebhookEvents...)
 
 // dcHookOwner resolves the project or repository in the path and checks the
 // caller administers it: PROJECT_ADMIN for project hooks, REPO_ADMIN for

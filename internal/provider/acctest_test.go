@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 	}
 	// Terraform must not phone home from the tests.
 	_ = os.Setenv("CHECKPOINT_DISABLE", "1")
-	os.Exit(m.Run())
+	os.Exit(checkRoutesAfterFullRun(m.Run()))
 }
 
 // testProviderFactories serve this provider in-process to the terraform CLI

@@ -1,6 +1,6 @@
 // Package conformance_test proves that the emulator answers the routes the
 // provider uses the way Atlassian's published OpenAPI descriptions say, apart
-// from the deviations (deviations_test.go) that the reference documents for the
+// from the deviations (deviations_test.go) that docs/dev/bitbucket-api.md documents for the
 // real servers.
 package conformance_test
 
@@ -64,7 +64,7 @@ var (
 )
 
 // loadSpec loads the trimmed description of p from testdata (the only input:
-// CI has no ../shared), validates it, applies the deviations unless
+// the published files are under testdata/published), validates it, applies the deviations unless
 // unpatched, validates again and builds a router. Results are cached.
 func loadSpec(t testing.TB, p conformance.Product, unpatched bool) *specUnderTest {
 	t.Helper()
@@ -260,8 +260,8 @@ func TestTrimmedSpecsLoadAndDeviationsApply(t *testing.T) {
 	}
 }
 
-// TestDeviationsMatchTheReference feeds each deviation the responses the
-// reference shows: the patched spec must accept them all, and for a patch
+// TestDeviationsMatchTheReference feeds each deviation the responses
+// docs/dev/bitbucket-api.md shows: the patched spec must accept them all, and for a patch
 // that relaxes the spec the published one must reject at least one of them.
 func TestDeviationsMatchTheReference(t *testing.T) {
 	for _, d := range deviations {
@@ -277,7 +277,7 @@ func TestDeviationsMatchTheReference(t *testing.T) {
 			rejected := false
 			for _, e := range d.evidence {
 				if err := patched.validateCanned(e); err != nil {
-					t.Errorf("%s %s %d: the patched spec rejects the reference's own example: %v", e.method, e.path, e.status, err)
+					t.Errorf("%s %s %d: the patched spec rejects the example docs/dev/bitbucket-api.md records: %v", e.method, e.path, e.status, err)
 				}
 				if unpatched.validateCanned(e) != nil {
 					rejected = true

@@ -12,16 +12,16 @@ import (
 
 // deviation is one place where Atlassian's published description disagrees
 // with what the real server is documented to do. Every entry quotes
-// ../shared/reference/bitbucket-api.md (section in brackets); nothing is
-// patched without such a quote. A patch first checks that the defect is still
+// docs/dev/bitbucket-api.md (section in brackets), which names the public
+// source of each fact; nothing is patched without such a quote. A patch first checks that the defect is still
 // there, so an upstream fix makes the test fail and the entry can be dropped.
 type deviation struct {
 	product conformance.Product
 	target  string // schema or operation patched
 	patch   string // what is changed
-	why     string // quote from the reference
+	why     string // quote from docs/dev/bitbucket-api.md
 	apply   func(doc *openapi3.T) error
-	// evidence are responses the reference shows real servers sending; each
+	// evidence are responses docs/dev/bitbucket-api.md shows real servers sending; each
 	// must pass the patched spec.
 	evidence []cannedResponse
 	// relaxes marks patches that let through what the published spec rejects:
@@ -49,12 +49,12 @@ const (
 	dcProjectWebhooks   = "/api/latest/projects/{projectKey}/webhooks"
 )
 
-// dcTokenPermissions are the permissions an HTTP access token may hold [B.1].
+// dcTokenPermissions are the permissions an HTTP access token may hold [docs/dev/bitbucket-api.md#datacenter-access-tokens].
 var dcTokenPermissions = []any{"PROJECT_READ", "PROJECT_WRITE", "PROJECT_ADMIN", "REPO_READ", "REPO_WRITE", "REPO_ADMIN"}
 
-// Examples quoted from the reference (placeholders such as "{…}" filled in).
+// Examples quoted from docs/dev/bitbucket-api.md (placeholders such as "{…}" filled in).
 const (
-	// [A.4] Response webhook_subscription.
+	// [docs/dev/bitbucket-api.md#cloud-webhooks] Response webhook_subscription.
 	cloudWebhookExample = `{"type":"webhook_subscription","uuid":"{4f1c6a6e-8d0e-4c2e-9c1f-0c6c9d0a1b2c}",
  "url":"https://example.com/","description":"Webhook Description","subject_type":"repository",
  "subject":{"type":"repository","name":"repo","full_name":"ws/repo","uuid":"{5b7e1c1a-0000-4000-8000-000000000001}",
@@ -65,7 +65,7 @@ const (
  "skip_cert_verification":false,"history_enabled":false,"read_only":null,"source":null,
  "links":{"self":{"href":"https://api.bitbucket.org/2.0/repositories/ws/repo/hooks/%7B4f1c6a6e-8d0e-4c2e-9c1f-0c6c9d0a1b2c%7D"}}}`
 
-	// [A.7] repository, with the links the reference says real responses add.
+	// [docs/dev/bitbucket-api.md#cloud-repositories] repository, with the links real responses add.
 	cloudRepositoryExample = `{"type":"repository","uuid":"{5b7e1c1a-0000-4000-8000-000000000001}","slug":"api-service","name":"api-service","full_name":"acme-corp/api-service",
  "description":"","is_private":true,"scm":"git","fork_policy":"no_public_forks","language":"go","size":1024,
  "has_issues":false,"has_wiki":false,"created_on":"2024-05-01T10:00:00.123456+00:00","updated_on":"2024-05-01T10:00:00.123456+00:00",
@@ -85,20 +85,20 @@ const (
   "tags":{"href":"https://api.bitbucket.org/2.0/repositories/acme-corp/api-service/refs/tags"},
   "source":{"href":"https://api.bitbucket.org/2.0/repositories/acme-corp/api-service/src"}}}`
 
-	// [B.2] Data Center webhook response.
+	// [docs/dev/bitbucket-api.md#datacenter-webhooks] Data Center webhook response.
 	dcWebhookExample = `{"id":10,"name":"ci","createdDate":1513106011000,"updatedDate":1513106011000,
  "events":["repo:refs_changed","pr:opened"],"configuration":{"secret":"s3cret"},
  "url":"https://ci.example.com/hook","active":true,"scopeType":"repository",
  "sslVerificationRequired":true,"credentials":{"username":"hookuser"}}`
 
-	// [B.1] Data Center access token (Eclipse Che fixture).
+	// [docs/dev/bitbucket-api.md#datacenter-access-tokens] Data Center access token (Eclipse Che fixture).
 	dcAccessTokenExample = `{"id":"158910532909","createdDate":1609249808751,"lastAuthenticated":1609250000000,"name":"che5",
  "expiryDays":90,"permissions":["PROJECT_WRITE","REPO_WRITE"],
  "user":{"name":"ksmster","emailAddress":"ksmster@gmail.com","id":2,"displayName":"ksmster","active":true,
          "slug":"ksmster","type":"NORMAL","links":{"self":[{"href":"https://host/users/ksmster"}]}},
  "token":"MTU4OTEwNTMyOTA5Ohc88HcY8k7gWOzl2mP5TtdtY5Qs"}`
 
-	// [B.3] Data Center project and repository examples.
+	// [docs/dev/bitbucket-api.md#datacenter-projects-and-repositories] Data Center project and repository examples.
 	dcProjectExample = `{"key":"PRJ","id":1,"name":"My Cool Project","description":"A project","public":false,"type":"NORMAL",
  "links":{"self":[{"href":"https://host/projects/PRJ"}]}}`
 	dcRepositoryExample = `{"slug":"my-repo","id":1,"name":"My repo","description":"A repo","hierarchyId":"e3c939f9ef4a7fae272e",
@@ -118,8 +118,8 @@ var deviations = []deviation{
 			"webhook_subscription enum), skip_cert_verification, history_enabled}; not {$ref: webhook_subscription}, " +
 			"whose inherited required type the documented request body lacks",
 		why: `"The official spec has no requestBody on these four POST/PUT operations. A spec-driven mock or validator has to patch in ` +
-			`requestBody" [A.4; C.1]; fields: "description, url, secret, active and events. skip_cert_verification and history_enabled ` +
-			`are also accepted in practice"; "events needs at least 1 item, with no duplicates"; "secret is at most 128 characters" [A.4]`,
+			`requestBody" [docs/dev/bitbucket-api.md#cloud-webhooks, #openapi-defects]; fields: "description, url, secret, active and events. skip_cert_verification and history_enabled ` +
+			`are also accepted in practice"; "events needs at least 1 item, with no duplicates"; "secret is at most 128 characters" [docs/dev/bitbucket-api.md#cloud-webhooks]`,
 		apply: func(doc *openapi3.T) error {
 			props, err := ownProperties(doc, "webhook_subscription")
 			if err != nil {
@@ -158,7 +158,7 @@ var deviations = []deviation{
 		product: conformance.Cloud,
 		target:  "POST " + cloudRepoHooks + ", POST " + cloudWorkspaceHooks,
 		patch:   "add response 400 {$ref: error}",
-		why:     `POST /repositories/{ws}/{repo}/hooks errors: "403, 404 (400 when the body is invalid [obs])"; workspace hooks: "same codes" [A.4]`,
+		why:     `POST /repositories/{ws}/{repo}/hooks errors: "403, 404 (400 when the body is invalid [obs])"; workspace hooks: "same codes" [docs/dev/bitbucket-api.md#cloud-webhooks]`,
 		apply: func(doc *openapi3.T) error {
 			for _, path := range []string{cloudRepoHooks, cloudWorkspaceHooks} {
 				if err := addResponse(doc, "POST", path, http.StatusBadRequest, "error"); err != nil {
@@ -175,7 +175,7 @@ var deviations = []deviation{
 		product: conformance.Cloud,
 		target:  "schemas/webhook_subscription",
 		patch:   "declare skip_cert_verification, history_enabled (boolean), read_only, source (null in every recorded response) and links.self",
-		why:     `"Real responses also carry [obs: ovh/cds model, DrFaust92 provider] read_only, skip_cert_verification, source, history_enabled and links.self" [A.4; C.1]`,
+		why:     `"Real responses also carry [obs: ovh/cds model, DrFaust92 provider] read_only, skip_cert_verification, source, history_enabled and links.self" [docs/dev/bitbucket-api.md#cloud-webhooks, #openapi-defects]`,
 		apply: func(doc *openapi3.T) error {
 			props, err := ownProperties(doc, "webhook_subscription")
 			if err != nil {
@@ -199,7 +199,7 @@ var deviations = []deviation{
 		product: conformance.Cloud,
 		target:  "schemas/repository",
 		patch:   "declare slug (string) and workspace ($ref workspace)",
-		why:     `"Real responses also carry slug and workspace, which the spec does not list" [A.7; C.1]`,
+		why:     `"Real responses also carry slug and workspace, which the spec does not list" [docs/dev/bitbucket-api.md#cloud-repositories, #openapi-defects]`,
 		apply: func(doc *openapi3.T) error {
 			props, err := ownProperties(doc, "repository")
 			if err != nil {
@@ -220,9 +220,9 @@ var deviations = []deviation{
 		product: conformance.Cloud,
 		target:  "every nested links object (repository, project, workspace, workspace_base, ref)",
 		patch:   "additionalProperties false -> true (each link itself stays {href, name})",
-		why: `"Nested links objects and paginated_* schemas are additionalProperties:false, stricter than real responses" [C.1]; ` +
-			`repository links: "Real responses also have branches, tags and source ... validators must relax it" [A.7]; ` +
-			`project links: "spec: html, avatar; real responses also self and repositories" [A.8]`,
+		why: `"Nested links objects and paginated_* schemas are additionalProperties:false, stricter than real responses" [docs/dev/bitbucket-api.md#openapi-defects]; ` +
+			`repository links: "Real responses also have branches, tags and source ... validators must relax it" [docs/dev/bitbucket-api.md#cloud-repositories]; ` +
+			`project links: "spec: html, avatar; real responses also self and repositories" [docs/dev/bitbucket-api.md#cloud-projects]`,
 		apply: func(doc *openapi3.T) error {
 			n := 0
 			forEachSchema(doc, func(name string, s *openapi3.Schema) {
@@ -243,7 +243,7 @@ var deviations = []deviation{
 		product: conformance.Cloud,
 		target:  "schemas/repository, links.clone[].href",
 		patch:   "drop format uri: the ssh clone link is scp-style, not a URI",
-		why:     `repository example: "clone":[{"name":"https","href":"https://bitbucket.org/acme-corp/api-service.git"}, {"name":"ssh","href":"git@bitbucket.org:acme-corp/api-service.git"}] [A.7]`,
+		why:     `repository example: "clone":[{"name":"https","href":"https://bitbucket.org/acme-corp/api-service.git"}, {"name":"ssh","href":"git@bitbucket.org:acme-corp/api-service.git"}] [docs/dev/bitbucket-api.md#cloud-repositories]`,
 		apply: func(doc *openapi3.T) error {
 			props, err := ownProperties(doc, "repository")
 			if err != nil {
@@ -267,7 +267,7 @@ var deviations = []deviation{
 		product: conformance.Cloud,
 		target:  "schemas/paginated_* (repositories, webhook_subscriptions, workspace_access, hook_events)",
 		patch:   "additionalProperties false -> true",
-		why:     `"Nested links objects and paginated_* schemas are additionalProperties:false, stricter than real responses" [C.1]`,
+		why:     `"Nested links objects and paginated_* schemas are additionalProperties:false, stricter than real responses" [docs/dev/bitbucket-api.md#openapi-defects]`,
 		apply: func(doc *openapi3.T) error {
 			n := 0
 			for name, ref := range doc.Components.Schemas {
@@ -285,14 +285,14 @@ var deviations = []deviation{
 			}
 			return nil
 		},
-		// The reference names no extra envelope key, so there is no evidence
+		// docs/dev/bitbucket-api.md names no extra envelope key, so there is no evidence
 		// that the published spec rejects.
 	},
 	{
 		product: conformance.Cloud,
 		target:  "schemas/error, property error",
 		patch:   "declare fields: {field name: [messages]}",
-		why:     `"Only type and error.message are required [spec]. Real validation errors also carry fields" [A.2]`,
+		why:     `"Only type and error.message are required [spec]. Real validation errors also carry fields" [docs/dev/bitbucket-api.md#cloud-errors]`,
 		apply: func(doc *openapi3.T) error {
 			e, err := schemaNamed(doc, "error")
 			if err != nil {
@@ -314,7 +314,7 @@ var deviations = []deviation{
 		product: conformance.Cloud,
 		target:  "deploy-key operations, the 400 and 403 answers documented without a body",
 		patch:   "document the error envelope (schemas/error) as their body",
-		why:     `"Error envelope [spec + obs]: {"type": "error", "error": {"message": …}}" [A.2]`,
+		why:     `"Error envelope [spec + obs]: {"type": "error", "error": {"message": …}}" [docs/dev/bitbucket-api.md#cloud-errors]`,
 		apply: func(doc *openapi3.T) error {
 			ref, err := schemaRef(doc, "error")
 			if err != nil {
@@ -350,7 +350,7 @@ var deviations = []deviation{
 		product: conformance.DataCenter,
 		target:  "GET " + dcRepoWebhooks + ", GET " + dcProjectWebhooks + " (findWebhooks_1, findWebhooks), response 200",
 		patch:   "add the paged schema {size, limit, isLastPage, start, nextPageStart, values: [RestWebhook]}",
-		why:     `"Webhook list responses have no schema" [C.2]; "200 paged {size,limit,isLastPage,start,values:[RestWebhook]} (the spec gives this response no schema)" [B.2]`,
+		why:     `"Webhook list responses have no schema" [docs/dev/bitbucket-api.md#openapi-defects]; "200 paged {size,limit,isLastPage,start,values:[RestWebhook]} (the spec gives this response no schema)" [docs/dev/bitbucket-api.md#datacenter-webhooks]`,
 		apply: func(doc *openapi3.T) error {
 			for _, path := range []string{dcRepoWebhooks, dcProjectWebhooks} {
 				o, err := operation(doc, "GET", path)
@@ -381,7 +381,7 @@ var deviations = []deviation{
 		product: conformance.DataCenter,
 		target:  "schemas/RestErrorMessage, property context",
 		patch:   "nullable: true",
-		why:     `error envelope: {"errors":[{"context":null,"message":"Project DRYP84800 does not exist.","exceptionName":"com.atlassian.bitbucket.project.NoSuchProjectException"}]} [B.0]`,
+		why:     `error envelope: {"errors":[{"context":null,"message":"Project DRYP84800 does not exist.","exceptionName":"com.atlassian.bitbucket.project.NoSuchProjectException"}]} [docs/dev/bitbucket-api.md#datacenter-basics]`,
 		apply: func(doc *openapi3.T) error {
 			s, err := schemaNamed(doc, "RestErrorMessage")
 			if err != nil {
@@ -402,7 +402,7 @@ var deviations = []deviation{
 		product: conformance.DataCenter,
 		target:  "schemas/RestWebhook",
 		patch:   "declare id (integer), createdDate and updatedDate (integer, epoch ms)",
-		why:     `"RestWebhook lacks id, createdDate and updatedDate" [C.2]; "id is an integer. Dates are epoch milliseconds." [B.2]`,
+		why:     `"RestWebhook lacks id, createdDate and updatedDate" [docs/dev/bitbucket-api.md#openapi-defects]; "id is an integer. Dates are epoch milliseconds." [docs/dev/bitbucket-api.md#datacenter-webhooks]`,
 		apply: func(doc *openapi3.T) error {
 			s, err := schemaNamed(doc, "RestWebhook")
 			if err != nil {
@@ -420,7 +420,7 @@ var deviations = []deviation{
 		product: conformance.DataCenter,
 		target:  "schemas/RestAccessToken, schemas/RestRawAccessToken, property createdDate",
 		patch:   "type string/date-time -> integer (epoch ms)",
-		why:     `"the dates are typed date-time where the server sends epoch ms" [C.2]; "Dates are epoch milliseconds, although the spec says date-time" [B.1]`,
+		why:     `"the dates are typed date-time where the server sends epoch ms" [docs/dev/bitbucket-api.md#openapi-defects]; "Dates are epoch milliseconds, although the spec says date-time" [docs/dev/bitbucket-api.md#datacenter-access-tokens]`,
 		apply: func(doc *openapi3.T) error {
 			for _, name := range []string{"RestAccessToken", "RestRawAccessToken"} {
 				s, err := schemaNamed(doc, name)
@@ -442,7 +442,7 @@ var deviations = []deviation{
 		product: conformance.DataCenter,
 		target:  "schemas/RestAccessToken, schemas/RestRawAccessToken",
 		patch:   "declare permissions (unique PROJECT_*/REPO_* names), user (object), lastAuthenticated (integer, epoch ms), expiryDays (integer)",
-		why:     `"The RestAccessToken/RestRawAccessToken schemas are incomplete: permissions, user, lastAuthenticated and expiryDays are missing" [C.2; B.1 Eclipse Che fixture]`,
+		why:     `"The RestAccessToken/RestRawAccessToken schemas are incomplete: permissions, user, lastAuthenticated and expiryDays are missing" [docs/dev/bitbucket-api.md#openapi-defects, #datacenter-access-tokens Eclipse Che fixture]`,
 		apply: func(doc *openapi3.T) error {
 			for _, name := range []string{"RestAccessToken", "RestRawAccessToken"} {
 				s, err := schemaNamed(doc, name)
@@ -468,7 +468,7 @@ var deviations = []deviation{
 		target:  "schemas/RestProject.links, schemas/RestRepository.links (and its project.links, origin.links, origin.project.links)",
 		patch:   "drop writeOnly; type as {name: [{href, name}]}",
 		why: `responses carry links: project example "links":{"self":[{"href":…}]}, repository example "links":{"clone":[…],"self":[…]}; ` +
-			`"Note that links.* values are arrays of {href[,name]}, unlike Cloud" [B.3]`,
+			`"Note that links.* values are arrays of {href[,name]}, unlike Cloud" [docs/dev/bitbucket-api.md#datacenter-projects-and-repositories]`,
 		apply: func(doc *openapi3.T) error {
 			project, err := schemaNamed(doc, "RestProject")
 			if err != nil {
@@ -587,7 +587,7 @@ func addResponse(doc *openapi3.T, method, path string, status int, schema string
 		return err
 	}
 	op.Responses.Set(fmt.Sprint(status), &openapi3.ResponseRef{Value: openapi3.NewResponse().
-		WithDescription(http.StatusText(status) + " (deviation: documented by the reference, not by the spec)").
+		WithDescription(http.StatusText(status) + " (deviation: documented in docs/dev/bitbucket-api.md, not by the spec)").
 		WithJSONSchemaRef(ref)})
 	return nil
 }
@@ -624,7 +624,7 @@ func epochMillis() *openapi3.Schema {
 	return openapi3.NewInt64Schema().WithMin(0)
 }
 
-// dcLinks is Data Center's links object: {"self":[{"href":…}], "clone":[{"href":…,"name":…}]} [B.3].
+// dcLinks is Data Center's links object: {"self":[{"href":…}], "clone":[{"href":…,"name":…}]} [docs/dev/bitbucket-api.md#datacenter-projects-and-repositories].
 func dcLinks() *openapi3.Schema {
 	link := openapi3.NewObjectSchema().
 		WithProperty("href", openapi3.NewStringSchema().WithFormat("uri")).
@@ -633,7 +633,7 @@ func dcLinks() *openapi3.Schema {
 	return openapi3.NewObjectSchema().WithAdditionalProperties(openapi3.NewArraySchema().WithItems(link))
 }
 
-// dcUser is the user a Data Center access token reports [B.1 Eclipse Che fixture].
+// dcUser is the user a Data Center access token reports [docs/dev/bitbucket-api.md#datacenter-access-tokens Eclipse Che fixture].
 func dcUser() *openapi3.Schema {
 	return openapi3.NewObjectSchema().
 		WithProperty("name", openapi3.NewStringSchema()).

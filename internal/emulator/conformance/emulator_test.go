@@ -78,7 +78,7 @@ func (s step) name() string {
 // unprovoked lists documented error answers the drive does not provoke, and why.
 var unprovoked = map[string]string{
 	"cloud GET /repositories/{workspace} 410": "given for a workspace flagged as spam; the emulator has no such state",
-	"cloud GET /user/workspaces 400":          "the reference does not say which parameters the server rejects",
+	"cloud GET /user/workspaces 400":          "docs/dev/bitbucket-api.md records no parameter the server rejects",
 }
 
 const (
@@ -86,23 +86,23 @@ const (
  "events":["repo:push","pullrequest:created"],"skip_cert_verification":false}`
 	cloudHookUpdate = `{"description":"ci (updated)","url":"https://example.com/hook2","active":false,
  "events":["repo:push"]}`
-	// "events needs at least 1 item" [A.4]
+	// "events needs at least 1 item" [docs/dev/bitbucket-api.md#cloud-webhooks]
 	cloudHookInvalid = `{"description":"ci","url":"https://example.com/hook","active":true,"events":[]}`
 	unknownCloudHook = "%7B00000000-0000-4000-8000-000000000000%7D"
 
 	dcWebhookBody = `{"name":"ci","url":"https://ci.example.com/hook","active":true,
  "events":["repo:refs_changed","pr:opened"],"configuration":{"secret":"s3cret"},"sslVerificationRequired":true}`
 	dcWebhookUpdate = `{"name":"ci2","url":"https://ci.example.com/hook2","active":false,"events":["repo:refs_changed"]}`
-	// "a live server rejected pr:to_ref_updated with 400" [B.2]
+	// "a live server rejected pr:to_ref_updated with 400" [docs/dev/bitbucket-api.md#datacenter-webhooks]
 	dcWebhookInvalid = `{"name":"ci","url":"https://ci.example.com/hook","active":true,"events":["pr:to_ref_updated"]}`
 	unknownDCId      = "987654321"
 
 	dcTokenBody     = `{"name":"ci-token","permissions":["REPO_READ","PROJECT_READ"],"expiryDays":90}`
 	dcRepoTokenBody = `{"name":"ci-token","permissions":["REPO_READ"],"expiryDays":90}`
-	// "400 covers: no name; missing or empty permissions" [B.1]
+	// "400 covers: no name; missing or empty permissions" [docs/dev/bitbucket-api.md#datacenter-access-tokens]
 	dcTokenInvalid = `{"name":"ci-token","permissions":[]}`
 	dcTokenUpdate  = `{"name":"ci-token-renamed"}`
-	// "Tokens may not have the following permission: ADMIN" [B.1]
+	// "Tokens may not have the following permission: ADMIN" [docs/dev/bitbucket-api.md#datacenter-access-tokens]
 	dcTokenUpdateInvalid = `{"permissions":["ADMIN"]}`
 )
 
@@ -220,18 +220,13 @@ var cloudSteps = concat(
 	},
 	cloudHookSteps("/2.0/repositories/acme/api-service/hooks", "/repositories/{workspace}/{repo_slug}/hooks",
 		"/2.0/repositories/acme/no-such-repo/hooks", "repoHook", cloudNoScopes),
-	// "403: not an owner (only workspace owners may install hooks)" [A.4]
+	// "403: not an owner (only workspace owners may install hooks)" [docs/dev/bitbucket-api.md#cloud-webhooks]
 	cloudHookSteps("/2.0/workspaces/acme/hooks", "/workspaces/{workspace}/hooks",
 		"/2.0/workspaces/nonexistentworkspace/hooks", "workspaceHook", cloudMember),
 	cloudKeySteps("/2.0/repositories/acme/api-service/deploy-keys", "/repositories/{workspace}/{repo_slug}/deploy-keys",
 		"/2.0/repositories/acme/no-such-repo/deploy-keys", "repoKey", true),
 	cloudKeySteps("/2.0/workspaces/acme/projects/API/deploy-keys", "/workspaces/{workspace}/projects/{project_key}/deploy-keys",
 		"/2.0/workspaces/acme/projects/NOPE/deploy-keys", "projectKey", false),
-	[]step{
-		{as: anonymous, method: "GET", path: "/2.0/hook_events/repository", status: 200, route: "/hook_events/{subject_type}"},
-		{as: anonymous, method: "GET", path: "/2.0/hook_events/workspace", status: 200, route: "/hook_events/{subject_type}", note: "workspace"},
-		{as: anonymous, method: "GET", path: "/2.0/hook_events/bogus", status: 404, route: "/hook_events/{subject_type}"},
-	},
 )
 
 // dcWebhookSteps drives one webhook collection (repository or project).
@@ -287,7 +282,7 @@ var dcSteps = concat(
 		{as: anonymous, method: "GET", path: "/rest/api/1.0/application-properties", status: 200, route: "/api/latest/application-properties"},
 		{as: dcAdmin, method: "GET", path: "/rest/api/1.0/projects", status: 200, route: "/api/latest/projects"},
 		{as: dcAdmin, method: "GET", path: "/rest/api/1.0/projects?limit=1", status: 200, route: "/api/latest/projects", note: "limit=1, so nextPageStart is set"},
-		// "400 for an unknown permission" [B.3]
+		// "400 for an unknown permission" [docs/dev/bitbucket-api.md#datacenter-projects-and-repositories]
 		{as: dcAdmin, method: "GET", path: "/rest/api/1.0/projects?permission=NO_SUCH_PERMISSION", status: 400, route: "/api/latest/projects"},
 		{as: dcAdmin, method: "GET", path: "/rest/api/1.0/projects/PRJ", status: 200, route: "/api/latest/projects/{projectKey}"},
 		{as: dcAdmin, method: "GET", path: "/rest/api/latest/projects/PRJ", status: 200, route: "/api/latest/projects/{projectKey}", note: "latest alias"},
@@ -383,7 +378,7 @@ func runStep(t *testing.T, spec *specUnderTest, client *http.Client, base string
 		}
 	}
 	if spec.product == conformance.DataCenter {
-		req.Header.Set("X-Atlassian-Token", "no-check") // what a Data Center client sends on writes [B.0]
+		req.Header.Set("X-Atlassian-Token", "no-check") // what a Data Center client sends on writes [docs/dev/bitbucket-api.md#datacenter-basics]
 	}
 	s.as.authorize(req)
 	resp, err := client.Do(req)

@@ -47,7 +47,6 @@ var ProviderRoutes = []Route{
 	{Cloud, "GET", "/workspaces/{workspace}/hooks/{uid}"},
 	{Cloud, "PUT", "/workspaces/{workspace}/hooks/{uid}"},
 	{Cloud, "DELETE", "/workspaces/{workspace}/hooks/{uid}"},
-	{Cloud, "GET", "/hook_events/{subject_type}"},
 	{Cloud, "GET", "/repositories/{workspace}/{repo_slug}/deploy-keys"},
 	{Cloud, "POST", "/repositories/{workspace}/{repo_slug}/deploy-keys"},
 	{Cloud, "GET", "/repositories/{workspace}/{repo_slug}/deploy-keys/{key_id}"},
@@ -102,11 +101,19 @@ var ProviderRoutes = []Route{
 	{DataCenter, "PUT", "/keys/latest/projects/{projectKey}/ssh/{keyId}/permission/{permission}"},
 }
 
+// PublishedDir holds Atlassian's published descriptions, gzipped, as
+// committed (relative to this package's directory):
+//   - bitbucket-cloud.openapi3.json: https://dac-static.atlassian.com/cloud/bitbucket/swagger.v3.json
+//     (OpenAPI 3.0.0, x-revision b62ea302637b, fetched 2026-06-22)
+//   - bitbucket-datacenter-9.4.openapi3.json: https://dac-static.atlassian.com/server/bitbucket/9.4.swagger.v3.json
+//     (OpenAPI 3.0.1, Bitbucket Data Center 9.4, unmodified)
+const PublishedDir = "testdata/published"
+
 // SpecFile pairs a product with Atlassian's published description of it and
 // the trimmed copy committed under testdata/.
 type SpecFile struct {
 	Product Product
-	Source  string // file name under the reference directory (../shared/reference/openapi)
+	Source  string // file name under PublishedDir (gzipped there, with ".gz")
 	Trimmed string // file name under testdata/
 }
 

@@ -2,8 +2,10 @@ package conformance
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,14 +20,34 @@ var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "p
 // pathParamPattern finds the {name} segments of a path template.
 var pathParamPattern = regexp.MustCompile(`\{([^{}]+)\}`)
 
-// TrimFile reads a published description from sourceDir and returns the trimmed
-// copy for f, as TrimSpec writes it.
+// TrimFile reads a published description from sourceDir (f.Source, or its
+// gzip copy f.Source+".gz" as committed under PublishedDir) and returns the
+// trimmed copy for f, as TrimSpec writes it.
 func TrimFile(sourceDir string, f SpecFile) ([]byte, []string, error) {
-	raw, err := os.ReadFile(filepath.Join(sourceDir, f.Source))
+	raw, err := ReadPublished(sourceDir, f)
 	if err != nil {
 		return nil, nil, err
 	}
 	return TrimSpec(RoutesOf(f.Product), f.Source, raw)
+}
+
+// ReadPublished returns the published description of f from dir: the plain
+// file when present, else its gzip copy.
+func ReadPublished(dir string, f SpecFile) ([]byte, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, f.Source))
+	if err == nil {
+		return raw, nil
+	}
+	gz, gzErr := os.Open(filepath.Join(dir, f.Source+".gz"))
+	if gzErr != nil {
+		return nil, err
+	}
+	defer func() { _ = gz.Close() }()
+	r, err := gzip.NewReader(gz)
+	if err != nil {
+		return nil, fmt.Errorf("%s.gz: %w", f.Source, err)
+	}
+	return io.ReadAll(r)
 }
 
 // TrimSpec keeps, of the OpenAPI 3.0 document raw, only the operations in

@@ -4,7 +4,9 @@
 //
 // Run it from the repository root:
 //
-//	go run ./internal/emulator/conformance/trimspec [-in ../shared/reference/openapi] [-out internal/emulator/conformance/testdata]
+//	go run ./internal/emulator/conformance/trimspec [-in internal/emulator/conformance/testdata/published] [-out internal/emulator/conformance/testdata]
+//
+// -in holds the published descriptions, plain or gzipped (name + ".gz").
 package main
 
 import (
@@ -18,7 +20,7 @@ import (
 )
 
 func main() {
-	in := flag.String("in", filepath.Join("..", "shared", "reference", "openapi"), "directory holding the published descriptions")
+	in := flag.String("in", filepath.Join("internal", "emulator", "conformance", filepath.FromSlash(conformance.PublishedDir)), "directory holding the published descriptions (plain or .gz)")
 	out := flag.String("out", filepath.Join("internal", "emulator", "conformance", "testdata"), "directory to write the trimmed copies to")
 	flag.Parse()
 	log.SetFlags(0)
