@@ -19,7 +19,7 @@ import (
 var routesOutsideTheOpenAPIFiles = map[emulator.Product][]string{
 	// OAuth 2 client credentials token endpoint (Cloud OpenAPI narrative,
 	// "Authentication methods", OAuth 2.0).
-	emulator.Cloud: {"POST /site/oauth2/access_token"},
+	emulator.Cloud:      {"POST /site/oauth2/access_token"},
 	emulator.DataCenter: nil,
 }
 
