@@ -184,3 +184,13 @@ func planDefaultWorkspace(ctx context.Context, pd *providerData, planned types.S
 	}
 	return !resp.Diagnostics.HasError()
 }
+
+// goneSinceRefresh says why an update found its object missing: it went
+// outside Terraform after the state was last refreshed, which is during this
+// run or, with -refresh=false, before it. how is "deleted" or "revoked",
+// next what the next apply does ("create it", "create a new one").
+func goneSinceRefresh(what, how, next string) string {
+	return fmt.Sprintf("The %s no longer exists: it was %s outside Terraform after the state was last refreshed "+
+		"(during this run, or before it when the run skipped the refresh, as -refresh=false does). Run terraform "+
+		"apply again (with refresh) to %s.", what, how, next)
+}

@@ -363,7 +363,7 @@ func (r *connectionResource) applyKey(ctx context.Context, plan, state connectio
 	}
 	if err != nil {
 		if errors.Is(err, bitbucket.ErrNotFound) {
-			err = fmt.Errorf("%w (the key was deleted during this apply: run terraform apply again to make a new one)", err)
+			err = fmt.Errorf("%w: %s", err, goneSinceRefresh("access key of "+describeConnection(plan), "deleted", "make a new one"))
 		}
 		clientErrorDiagnostic(diags, client, "update the access key of "+describeConnection(plan), err)
 		return false

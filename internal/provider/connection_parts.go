@@ -330,7 +330,7 @@ func (r *connectionResource) updateToken(ctx context.Context, plan connectionMod
 	tok, err := r.data.client.UpdateAccessToken(ctx, tokenScope(plan, t.level), t.id, in)
 	if err != nil {
 		if errors.Is(err, bitbucket.ErrNotFound) {
-			err = fmt.Errorf("%w (the token was revoked during this apply: run terraform apply again to create a new one)", err)
+			err = fmt.Errorf("%w: %s", err, goneSinceRefresh("token of "+describeConnection(plan), "revoked", "create a new one"))
 		}
 		clientErrorDiagnostic(diags, r.data.client, "update the token of "+describeConnection(plan), err)
 		return false
@@ -404,8 +404,7 @@ func (r *connectionResource) updateHook(ctx context.Context, plan connectionMode
 	hook, err := client.UpdateWebhook(ctx, hookScopeOf(plan), remote.hook.id, in)
 	if errors.Is(err, bitbucket.ErrNotFound) {
 		diags.AddError("Webhook was deleted",
-			fmt.Sprintf("The webhook %s of %s was deleted outside Terraform during this apply. Run terraform apply "+
-				"again to create it.", remote.hook.id, describeConnection(plan)))
+			goneSinceRefresh(fmt.Sprintf("webhook %s of %s", remote.hook.id, describeConnection(plan)), "deleted", "create it"))
 		return false
 	}
 	if err != nil {

@@ -458,8 +458,7 @@ func (r *accessKeyResource) Update(ctx context.Context, req resource.UpdateReque
 		key, err := r.data.client.UpdateAccessKey(ctx, scope, id, in)
 		if errors.Is(err, bitbucket.ErrNotFound) {
 			resp.Diagnostics.AddError("Access key was deleted",
-				fmt.Sprintf("The %s was deleted outside Terraform during this apply. Run terraform apply again to "+
-					"create it again.", describeKey(scope, id)))
+				goneSinceRefresh(describeKey(scope, id), "deleted", "create it again"))
 			return
 		}
 		if err != nil {
