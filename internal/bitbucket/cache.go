@@ -19,7 +19,7 @@ import (
 //     configures the provider again for every run (and every walk of a run),
 //     so nothing is ever carried from one run into the next.
 //   - In a process that keeps one configuration longer, a listing is served
-//     for at most listingTTL, and to each object at most once: a second read
+//     for at most listingTTL (a minute), and to each object at most once: a second read
 //     of the same object means a new refresh, which fetches a new list.
 //   - A write (create, update, delete) invalidates its scope, before and
 //     after it is sent; a list that was under way meanwhile is not served.
@@ -32,9 +32,11 @@ import (
 // Lists that callers ask for (ListWebhooks, ListAccessTokens, used to find
 // an object after a lost answer) are always sent: they must be fresh.
 
-// listingTTL bounds how long a listing is served. A refresh of thousands of
-// objects reads each scope's objects within a second or two of each other.
-const listingTTL = 10 * time.Second
+// listingTTL bounds how long a listing is served in a process that keeps
+// one configuration. Terraform reads the objects of one scope close
+// together, but on a loaded machine a refresh of a thousand objects took
+// half a minute and a 10-second bound sent a scope's list twice.
+const listingTTL = time.Minute
 
 // cachingClient is the product client with scope listings in front of the
 // single-object reads. Every method it does not define passes through.

@@ -279,7 +279,7 @@ func BenchmarkCLIRefresh1000Webhooks(b *testing.B) {
 				"%.0f requests for %d objects, %d per scope = %.3f per object (goal <= %.2f; one GET each would be 1.0)",
 				req, objects, perScope, req/objects, goalRequestsPerObject), req/objects <= goalRequestsPerObject)
 			reportGoal(b, "5 memory, plan ("+string(product)+")", fmt.Sprintf(
-				"provider peak RSS %.1f MiB in the plan of %d objects, no memory limit set (goal <= %.0f MiB)",
+				"provider peak RSS %.1f MiB in the plan of %d objects, with the provider's default soft memory limit of 80 MiB (goal <= %.0f MiB without one)",
 				peak, objects, goalPlanPeakMiB), peak <= goalPlanPeakMiB)
 		}
 	})
@@ -431,7 +431,7 @@ output "count" {
 		b.ReportMetric(float64(wall.Milliseconds()), "wall-ms")
 		b.ReportMetric(peak, "provider-peak-MiB")
 		reportGoal(b, "5 memory, list", fmt.Sprintf(
-			"provider peak RSS %.1f MiB reading %d repositories in %d requests (floor %d), no memory limit set (goal <= %.0f MiB)",
+			"provider peak RSS %.1f MiB reading %d repositories in %d requests (floor %d), with the provider's default soft memory limit of 80 MiB (goal <= %.0f MiB without one)",
 			peak, repositories, listRequests, (repositories+999)/1000, goalListPeakMiB), peak <= goalListPeakMiB)
 	}
 }

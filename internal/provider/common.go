@@ -166,8 +166,7 @@ func importIDParts(diags *diag.Diagnostics, id, format, meaning string) []string
 // configuration omits workspace, the workspace in state. It returns false
 // when there is no workspace at all (the diagnostic says so).
 func planDefaultWorkspace(ctx context.Context, pd *providerData, planned types.String, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) bool {
-	var configured types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("workspace"), &configured)...)
+	configured := rawStringAttribute(ctx, req.Config.Raw, "workspace", &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return false
 	}
@@ -178,7 +177,7 @@ func planDefaultWorkspace(ctx context.Context, pd *providerData, planned types.S
 	if resp.Diagnostics.HasError() {
 		return false
 	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("workspace"), workspace)...)
+	resp.Plan.Raw = withRawAttribute(ctx, resp.Plan.Raw, "workspace", types.StringValue(workspace), &resp.Diagnostics)
 	if !req.State.Raw.IsNull() && planned.ValueString() != workspace {
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("workspace"))
 	}

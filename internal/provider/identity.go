@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
 )
@@ -138,6 +139,9 @@ func syncIdentity(ctx context.Context, from attributeGetter, identity *tfsdk.Res
 	if st, ok := from.(tfsdk.State); ok && st.Raw.IsNull() {
 		return // nothing was created, or it is gone
 	}
+	if syncIdentityRaw(from, identity) {
+		return
+	}
 	for _, name := range identityNames(identity) {
 		var v types.String
 		diags.Append(from.GetAttribute(ctx, path.Root(name), &v)...)
@@ -175,5 +179,38 @@ func importByIdentity(ctx context.Context, req resource.ImportStateRequest, resp
 		resp.Diagnostics.AddError("Incomplete import identity",
 			fmt.Sprintf("The import block's identity has no value for %s.", strings.Join(missing, ", ")))
 	}
+	return true
+}
+
+// syncIdentityRaw is syncIdentity on Terraform's values directly, for a
+// state: the path-based GetAttribute/SetAttribute rebuild the schema's
+// attribute map at every step, a large part of a big refresh's CPU
+// (docs/guides/performance.md). It reports false when it cannot, and
+// syncIdentity then takes the path-based way.
+func syncIdentityRaw(from attributeGetter, identity *tfsdk.ResourceIdentity) bool {
+	state, ok := from.(tfsdk.State)
+	if !ok {
+		return false
+	}
+	typ, ok := identity.Raw.Type().(tftypes.Object)
+	if !ok || state.Raw.IsNull() || !state.Raw.IsKnown() {
+		return false
+	}
+	var attrs map[string]tftypes.Value
+	if err := state.Raw.As(&attrs); err != nil {
+		return false
+	}
+	out := make(map[string]tftypes.Value, len(typ.AttributeTypes))
+	for name, t := range typ.AttributeTypes {
+		v, ok := attrs[name]
+		if !ok || !v.Type().Equal(t) {
+			return false
+		}
+		out[name] = v
+	}
+	if tftypes.ValidateValue(typ, out) != nil {
+		return false
+	}
+	identity.Raw = tftypes.NewValue(typ, out)
 	return true
 }

@@ -152,7 +152,7 @@ func (r *webhookListResource) listResult(ctx context.Context, req list.ListReque
 	result.DisplayName = fmt.Sprintf("%s (%s)", hook.Name, describeHook(scope, hook.ID))
 	m := webhookModel{Workspace: types.StringValue(scope.Workspace)}
 	r.fill(&m, hook, nil)
-	r.setModel(ctx, result.Resource.Set, m, scope.Repository, &result.Diagnostics)
+	r.setModelReflect(ctx, result.Resource.Set, m, scope.Repository, &result.Diagnostics)
 	syncIdentity(ctx, result.Resource, result.Identity, &result.Diagnostics)
 	return result
 }

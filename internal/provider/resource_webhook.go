@@ -19,7 +19,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
@@ -162,20 +164,20 @@ func (r *webhookResource) Configure(_ context.Context, req resource.ConfigureReq
 	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-// getModel reads plan, state or config into the shared model plus the
-// repository (empty on the workspace webhook).
-func (r *webhookResource) getModel(ctx context.Context, get func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) (webhookModel, string) {
-	if r.repositoryLevel {
-		var m repositoryWebhookModel
-		diags.Append(get(ctx, &m)...)
-		return m.webhookModel, m.Repository.ValueString()
-	}
-	var m webhookModel
-	diags.Append(get(ctx, &m)...)
-	return m, ""
+// getModel reads plan, state or config (their Raw value) into the shared
+// model plus the repository (empty on the workspace webhook); see
+// resource_webhook_raw.go.
+func (r *webhookResource) getModel(ctx context.Context, raw tftypes.Value, diags *diag.Diagnostics) (webhookModel, string) {
+	return r.webhookModelFromRaw(ctx, raw, diags)
 }
 
-func (r *webhookResource) setModel(ctx context.Context, set func(context.Context, any) diag.Diagnostics, m webhookModel, repository string, diags *diag.Diagnostics) {
+func (r *webhookResource) setModel(ctx context.Context, state *tfsdk.State, m webhookModel, repository string, diags *diag.Diagnostics) {
+	r.setWebhookState(ctx, state, m, repository, diags)
+}
+
+// setModelReflect writes m through the framework's reflection (list
+// results, which are not a tfsdk.State).
+func (r *webhookResource) setModelReflect(ctx context.Context, set func(context.Context, any) diag.Diagnostics, m webhookModel, repository string, diags *diag.Diagnostics) {
 	if r.repositoryLevel {
 		diags.Append(set(ctx, repositoryWebhookModel{webhookModel: m, Repository: types.StringValue(repository)})...)
 		return
@@ -187,7 +189,7 @@ func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return // destroy, or provider not configured yet
 	}
-	plan, _ := r.getModel(ctx, req.Plan.Get, &resp.Diagnostics)
+	plan, _ := r.getModel(ctx, req.Plan.Raw, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -202,15 +204,15 @@ func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	// the configuration, refreshed from the server, so a secret removed out
 	// of band becomes a diff.
 	var config webhookModel
-	config, _ = r.getModel(ctx, req.Config.Get, &resp.Diagnostics)
+	config, _ = r.getModel(ctx, req.Config.Raw, &resp.Diagnostics)
 	wantSecret := !config.Secret.IsNull() || !config.SecretWOVersion.IsNull()
+	secretSet := types.BoolValue(wantSecret)
 	if config.Secret.IsUnknown() {
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("secret_set"), types.BoolUnknown())...)
-	} else {
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("secret_set"), wantSecret)...)
+		secretSet = types.BoolUnknown()
 	}
+	resp.Plan.Raw = withRawAttribute(ctx, resp.Plan.Raw, "secret_set", secretSet, &resp.Diagnostics)
 	if !wantSecret && !req.State.Raw.IsNull() {
-		state, _ := r.getModel(ctx, req.State.Get, &resp.Diagnostics)
+		state, _ := r.getModel(ctx, req.State.Raw, &resp.Diagnostics)
 		warnSecretRemoval(ctx, state, req.Private, &resp.Diagnostics)
 	}
 }
@@ -335,8 +337,8 @@ func (r *webhookResource) fill(m *webhookModel, hook *bitbucket.Webhook, sent fu
 }
 
 func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	plan, repository := r.getModel(ctx, req.Plan.Get, &resp.Diagnostics)
-	config, _ := r.getModel(ctx, req.Config.Get, &resp.Diagnostics)
+	plan, repository := r.getModel(ctx, req.Plan.Raw, &resp.Diagnostics)
+	config, _ := r.getModel(ctx, req.Config.Raw, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -356,7 +358,7 @@ func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest
 	if !config.SecretWO.IsNull() {
 		writeSecretRecord(ctx, resp.Private, secret, &resp.Diagnostics)
 	}
-	r.setModel(ctx, resp.State.Set, plan, repository, &resp.Diagnostics)
+	r.setModel(ctx, &resp.State, plan, repository, &resp.Diagnostics)
 	syncIdentity(ctx, resp.State, resp.Identity, &resp.Diagnostics)
 }
 
@@ -369,7 +371,7 @@ func configuredSecret(plan, config webhookModel) string {
 }
 
 func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	state, repository := r.getModel(ctx, req.State.Get, &resp.Diagnostics)
+	state, repository := r.getModel(ctx, req.State.Raw, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() || r.data == nil {
 		return
 	}
@@ -395,13 +397,13 @@ func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, re
 		resp.Diagnostics.Append(d...)
 	}
 	r.fill(&state, hook, recordedSecret(ctx, req.Private, &resp.Diagnostics))
-	r.setModel(ctx, resp.State.Set, state, repository, &resp.Diagnostics)
+	r.setModel(ctx, &resp.State, state, repository, &resp.Diagnostics)
 }
 
 func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	plan, repository := r.getModel(ctx, req.Plan.Get, &resp.Diagnostics)
-	state, _ := r.getModel(ctx, req.State.Get, &resp.Diagnostics)
-	config, _ := r.getModel(ctx, req.Config.Get, &resp.Diagnostics)
+	plan, repository := r.getModel(ctx, req.Plan.Raw, &resp.Diagnostics)
+	state, _ := r.getModel(ctx, req.State.Raw, &resp.Diagnostics)
+	config, _ := r.getModel(ctx, req.Config.Raw, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -441,12 +443,12 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 	}
 	r.fill(&plan, hook, sent)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, nil)...) // the configuration decides now
-	r.setModel(ctx, resp.State.Set, plan, repository, &resp.Diagnostics)
+	r.setModel(ctx, &resp.State, plan, repository, &resp.Diagnostics)
 	syncIdentity(ctx, resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *webhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	state, repository := r.getModel(ctx, req.State.Get, &resp.Diagnostics)
+	state, repository := r.getModel(ctx, req.State.Raw, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
