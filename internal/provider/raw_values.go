@@ -28,7 +28,12 @@ func rawStringAttribute(ctx context.Context, raw tftypes.Value, name string, dia
 		diags.AddAttributeError(path.Root(name), "Unexpected value", err.Error())
 		return types.StringNull()
 	}
-	return v.(types.String)
+	s, ok := v.(types.String)
+	if !ok {
+		diags.AddAttributeError(path.Root(name), "Unexpected value", fmt.Sprintf("%s is not a string", name))
+		return types.StringNull()
+	}
+	return s
 }
 
 // withRawAttribute returns raw with its top-level attribute name set to v.

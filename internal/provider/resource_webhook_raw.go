@@ -31,7 +31,12 @@ func (r *webhookResource) webhookModelFromRaw(ctx context.Context, raw tftypes.V
 			diags.AddError("Unexpected webhook value", fmt.Sprintf("%s: %s", name, err))
 			return types.StringNull()
 		}
-		return v.(types.String)
+		s, ok := v.(types.String)
+		if !ok {
+			diags.AddError("Unexpected webhook value", name+" is not a string")
+			return types.StringNull()
+		}
+		return s
 	}
 	boolean := func(name string) types.Bool {
 		v, err := types.BoolType.ValueFromTerraform(ctx, attrs[name])
@@ -39,7 +44,12 @@ func (r *webhookResource) webhookModelFromRaw(ctx context.Context, raw tftypes.V
 			diags.AddError("Unexpected webhook value", fmt.Sprintf("%s: %s", name, err))
 			return types.BoolNull()
 		}
-		return v.(types.Bool)
+		b, ok := v.(types.Bool)
+		if !ok {
+			diags.AddError("Unexpected webhook value", name+" is not a bool")
+			return types.BoolNull()
+		}
+		return b
 	}
 	m.ID, m.Workspace, m.Name, m.URL = str("id"), str("workspace"), str("name"), str("url")
 	m.Secret, m.SecretWO = str("secret"), str("secret_wo")
@@ -47,12 +57,12 @@ func (r *webhookResource) webhookModelFromRaw(ctx context.Context, raw tftypes.V
 	if v, err := types.Int64Type.ValueFromTerraform(ctx, attrs["secret_wo_version"]); err != nil {
 		diags.AddError("Unexpected webhook value", fmt.Sprintf("secret_wo_version: %s", err))
 	} else {
-		m.SecretWOVersion = v.(types.Int64)
+		m.SecretWOVersion, _ = v.(types.Int64)
 	}
 	if v, err := (types.SetType{ElemType: types.StringType}).ValueFromTerraform(ctx, attrs["events"]); err != nil {
 		diags.AddError("Unexpected webhook value", fmt.Sprintf("events: %s", err))
 	} else {
-		m.Events = v.(types.Set)
+		m.Events, _ = v.(types.Set)
 	}
 	repository := ""
 	if r.repositoryLevel {
