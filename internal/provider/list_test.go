@@ -319,3 +319,22 @@ list "bitbucket_project_access_key" "all" {
 		})
 	})
 }
+
+// TestAccAccessTokenQueryCloud: Bitbucket Cloud has no access-token API, so
+// listing tokens there is an error that says so.
+func TestAccAccessTokenQueryCloud(t *testing.T) {
+	useTerraformAtLeast(t, terraformQuery, "terraform query (list resources)")
+	srv := startEmulator(t, emulator.Cloud)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(terraformQuery)},
+		Steps: []resource.TestStep{
+			{Config: providerConfig(srv, `workspace = "acme"`)},
+			{
+				Query:       true,
+				Config:      "list \"bitbucket_project_access_token\" \"all\" {\n  provider = bitbucket\n  config {}\n}\n",
+				ExpectError: errorText("Access tokens cannot be listed here"),
+			},
+		},
+	})
+}
