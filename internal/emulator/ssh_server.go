@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -126,6 +127,10 @@ func (s *Server) serveSSHSession(ch ssh.Channel, requests <-chan *ssh.Request, f
 		n := binary.BigEndian.Uint32(req.Payload)
 		command := string(req.Payload[4:min(len(req.Payload), 4+int(n))])
 		_ = req.Reply(true, nil)
+		// Read what the client sends (a fetch's flush packet) up to its EOF
+		// before answering, as git-upload-pack does: closing the channel
+		// first makes the client's stdin copy fail with EOF.
+		_, _ = io.Copy(io.Discard, io.LimitReader(ch, 1<<16))
 		status := uint32(0)
 		if msg := s.sshAuthorize(command, fp); msg != "" {
 			_, _ = fmt.Fprintln(ch.Stderr(), msg)
