@@ -148,6 +148,9 @@ func (h *httpClient) send(ctx context.Context, method, rawURL string, in any, id
 	if err != nil {
 		return nil, fmt.Errorf("building the request %s %s: %w", method, rawURL, err)
 	}
+	if err := checkPathSegments(req.URL.EscapedPath()); err != nil {
+		return nil, err
+	}
 	req.Header.Set("Accept", "application/json")
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")

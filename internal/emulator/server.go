@@ -193,7 +193,14 @@ func (c *call) param(name string) string { return c.params[name] }
 // ServeHTTP counts and records the request, applies latency, faults and
 // limits, then authenticates and runs the route's handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rt, params, template, allowed := s.match(r.Method, r.URL.Path)
+	path, valid := normalizePath(r.URL.EscapedPath())
+	if !valid {
+		// Tomcat answers 400 "Invalid URI" before any routing.
+		s.record(r, unmatchedRoute)
+		s.statusResponse(http.StatusBadRequest, 0).write(w)
+		return
+	}
+	rt, params, template, allowed := s.match(r.Method, path)
 	s.record(r, template)
 	// Date comes from the server's clock, as a real server's comes from its
 	// own (RFC 9110 section 6.6.1): a moved clock is what clients see.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -143,16 +142,61 @@ func leadingNumber(part string) int {
 	return n
 }
 
-// importIDParts splits a composite import ID shaped like format (e.g.
-// "<workspace>/<repository>/<id>"); a wrong shape is an error that shows
-// the format and what its parts mean.
-func importIDParts(diags *diag.Diagnostics, id, format, meaning string) []string {
-	parts := strings.Split(id, "/")
-	if len(parts) != strings.Count(format, "/")+1 || slices.Contains(parts, "") {
-		diags.AddError("Invalid import ID", fmt.Sprintf("Expected %s (%s), got %q.", format, meaning, id))
+// importPart is one part of a composite import ID: the attribute it sets,
+// what it is, and the rule its value must pass.
+type importPart struct {
+	attribute string
+	meaning   string
+	check     func(string) error
+}
+
+// Parts of import IDs, each checked by the same rule as its attribute.
+var (
+	importWorkspace = importPart{"workspace", "the Cloud workspace ID or Data Center project key",
+		func(v string) error { return bitbucket.CheckIdentifier(bitbucket.IdentifierWorkspace, v) }}
+	importProjectKey = importPart{"workspace", "the Data Center project key",
+		func(v string) error { return bitbucket.CheckIdentifier(bitbucket.IdentifierWorkspace, v) }}
+	importCloudProject = importPart{"project", "the Cloud project key",
+		func(v string) error { return bitbucket.CheckIdentifier(bitbucket.IdentifierWorkspace, v) }}
+	importRepository = importPart{"repository", "the repository slug",
+		func(v string) error { return bitbucket.CheckIdentifier(bitbucket.IdentifierRepository, v) }}
+	importUser = importPart{"user", "the user's slug",
+		func(v string) error { return bitbucket.CheckIdentifier(bitbucket.IdentifierUser, v) }}
+	importTokenID        = importPart{"id", "the token's number", bitbucket.CheckObjectNumber}
+	importConnectionName = importPart{"name", "the connection's name", func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			return errors.New("must not be empty or only white space")
+		}
+		return nil
+	}}
+)
+
+// parseImportID splits a composite import ID into parts and checks each,
+// before any request: a wrong shape shows the format and what its parts
+// mean, a wrong part names its attribute.
+func parseImportID(diags *diag.Diagnostics, id string, parts ...importPart) []string {
+	names := make([]string, len(parts))
+	meanings := make([]string, len(parts))
+	for i, p := range parts {
+		names[i] = "<" + p.attribute + ">"
+		meanings[i] = p.attribute + " = " + p.meaning
+	}
+	format := strings.Join(names, "/")
+	values := strings.Split(id, "/")
+	if len(values) != len(parts) {
+		diags.AddError("Invalid import ID", fmt.Sprintf("Expected %s (%s), got %q.", format, strings.Join(meanings, "; "), id))
 		return nil
 	}
-	return parts
+	for i, p := range parts {
+		if err := p.check(values[i]); err != nil {
+			diags.AddAttributeError(path.Root(p.attribute), "Invalid import ID",
+				fmt.Sprintf("In import ID %q (%s), %s %s.", id, format, p.attribute, err))
+		}
+	}
+	if diags.HasError() {
+		return nil
+	}
+	return values
 }
 
 // planDefaultWorkspace plans `workspace` for resources whose configuration

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -53,12 +54,15 @@ func (d *AccessKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 			"a workspace (set `project`); on Bitbucket Data Center the project is the `workspace`. A repository's " +
 			"list holds the keys registered on the repository itself, not its project's.",
 		Attributes: map[string]schema.Attribute{
-			"workspace": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: workspaceDescription},
+			"workspace": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: workspaceDescription,
+				Validators: []validator.String{workspaceValidator}},
 			"project": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Bitbucket Cloud: the project key inside `workspace`, to list a project's keys. " +
-					"Bitbucket Data Center: leave unset (the project is `workspace`)."},
+					"Bitbucket Data Center: leave unset (the project is `workspace`).",
+				Validators: []validator.String{workspaceValidator}},
 			"repository": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Repository slug, to list a repository's keys. Unset: the project's keys."},
+				MarkdownDescription: "Repository slug, to list a repository's keys. Unset: the project's keys.",
+				Validators:          []validator.String{repositoryValidator}},
 			"access_keys": schema.ListNestedAttribute{
 				Computed:            true,
 				MarkdownDescription: "The keys, oldest first.",

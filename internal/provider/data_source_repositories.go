@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"slices"
 	"strings"
 
@@ -98,7 +99,8 @@ func (d *RepositoriesDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			"none match; an empty Data Center name search also reads the project once, to tell \"no match\" from " +
 			"\"no such project\"). No match is an empty list; an unknown workspace is an error.",
 		Attributes: map[string]schema.Attribute{
-			"workspace": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: workspaceDescription},
+			"workspace": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: workspaceDescription,
+				Validators: []validator.String{workspaceValidator}},
 			"name_contains": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Keep only repositories whose `name` contains this text (case-insensitive). " +
 					"Filtered by the server: Cloud BBQL `name ~ \"...\"`, Data Center `name=` on `/rest/api/1.0/repos`.",
@@ -107,6 +109,7 @@ func (d *RepositoriesDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 				MarkdownDescription: "Cloud: keep only repositories of this project (BBQL `project.key = \"...\"`, filtered " +
 					"by the server). Data Center: the workspace already is the project, so a key other than " +
 					"`workspace` matches nothing (and sends no request).",
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1), notBlankValidator{}},
 			},
 			"name_regex": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Keep only repositories whose `name` matches this regular expression " +

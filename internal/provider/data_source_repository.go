@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -80,8 +81,10 @@ func repositoryComputedAttributes() map[string]schema.Attribute {
 
 func (d *RepositoryDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attributes := repositoryComputedAttributes()
-	attributes["workspace"] = schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: workspaceDescription}
-	attributes["repository"] = schema.StringAttribute{Required: true, MarkdownDescription: "Repository slug."}
+	attributes["workspace"] = schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: workspaceDescription,
+		Validators: []validator.String{workspaceValidator}}
+	attributes["repository"] = schema.StringAttribute{Required: true, MarkdownDescription: "Repository slug.",
+		Validators: []validator.String{repositoryValidator}}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads one repository of a Bitbucket Cloud workspace or a Bitbucket Data Center project.",
 		Attributes:          attributes,

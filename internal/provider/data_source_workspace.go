@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -70,7 +71,8 @@ func (d *WorkspaceDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 	attributes := workspaceComputedAttributes()
 	attributes["workspace"] = schema.StringAttribute{Optional: true, Computed: true,
 		MarkdownDescription: "The workspace to read: a Bitbucket Cloud workspace slug, or a Bitbucket Data Center " +
-			"project key. Defaults to the provider's `workspace`."}
+			"project key. Defaults to the provider's `workspace`.",
+		Validators: []validator.String{workspaceValidator}}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads one Bitbucket Cloud workspace or one Bitbucket Data Center project (the " +
 			"`workspace` of every other resource). The same attributes on both products; `description` is " +

@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
@@ -94,18 +93,18 @@ func (e *accessTokenEphemeralResource) Schema(_ context.Context, _ ephemeral.Sch
 				Optional:            true,
 				Computed:            true,
 				MarkdownDescription: "The Data Center project key. Defaults to the provider's `workspace`.",
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:          []validator.String{workspaceValidator},
 			},
 			"repository": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Repository slug: set it for a repository token (REPO_* permissions only); leave it unset for a project token.",
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:          []validator.String{repositoryValidator},
 			},
 			"name": schema.StringAttribute{
 				Optional:            true,
 				Computed:            true,
 				MarkdownDescription: "Name of the token, shown in Bitbucket while it exists. Defaults to `" + ephemeralTokenDefaultName + "`.",
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 255)},
+				Validators:          nameValidators(255),
 			},
 			"permissions": schema.SetAttribute{
 				Required:    true,

@@ -167,6 +167,12 @@ func importByIdentity(ctx context.Context, req resource.ImportStateRequest, resp
 			}
 			continue
 		}
+		if kind, ok := identifierKinds[name]; ok {
+			if err := bitbucket.CheckIdentifier(kind, value); err != nil {
+				resp.Diagnostics.AddAttributeError(path.Root(name), "Invalid import identity", fmt.Sprintf("%s %s.", name, err))
+				continue
+			}
+		}
 		if f := normalise[name]; f != nil {
 			value = f(value)
 		}

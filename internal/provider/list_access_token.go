@@ -62,24 +62,24 @@ func (r *accessTokenListResource) ListResourceConfigSchema(_ context.Context, _ 
 	switch r.level {
 	case bitbucket.TokenLevelProject:
 		attributes["workspace"] = schema.StringAttribute{
-			Optional: true, Validators: nonEmpty,
+			Optional: true, Validators: []validator.String{workspaceValidator},
 			MarkdownDescription: "Data Center project key. Defaults to the provider's `workspace`.",
 		}
 		description = "Lists the HTTP access tokens of a Data Center project."
 	case bitbucket.TokenLevelRepository:
 		attributes["workspace"] = schema.StringAttribute{
-			Optional: true, Validators: nonEmpty,
+			Optional: true, Validators: []validator.String{workspaceValidator},
 			MarkdownDescription: "Data Center project key. Defaults to the provider's `workspace`.",
 		}
 		attributes["repository"] = schema.StringAttribute{
-			Optional: true, Validators: nonEmpty,
+			Optional: true, Validators: []validator.String{repositoryValidator},
 			MarkdownDescription: "Repository slug. When omitted, the tokens of every repository in the project are " +
 				"listed (every page of the repository list is read).",
 		}
 		description = "Lists the HTTP access tokens of a Data Center repository, or of every repository in a project."
 	default:
 		attributes["user"] = schema.StringAttribute{
-			Optional: true, Validators: nonEmpty,
+			Optional: true, Validators: []validator.String{userValidator},
 			MarkdownDescription: "Slug of the user whose personal tokens are listed. Defaults to the user the " +
 				"provider authenticates as.",
 		}

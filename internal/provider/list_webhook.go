@@ -51,7 +51,7 @@ func (r *webhookListResource) ListResourceConfigSchema(_ context.Context, _ list
 			Optional: true,
 			MarkdownDescription: "Cloud workspace slug or Data Center project key whose webhooks are listed. " +
 				"Defaults to the provider's `workspace`.",
-			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			Validators: []validator.String{workspaceValidator},
 		},
 		"name": schema.StringAttribute{
 			Optional: true,
@@ -66,7 +66,7 @@ func (r *webhookListResource) ListResourceConfigSchema(_ context.Context, _ list
 			Optional: true,
 			MarkdownDescription: "Repository slug. When omitted, the webhooks of every repository in the workspace " +
 				"are listed (every page of the repository list is read).",
-			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			Validators: []validator.String{repositoryValidator},
 		}
 		description = "Lists repository webhooks: of one repository, or of every repository in a workspace."
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -124,6 +125,7 @@ func (p *BitbucketProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Optional: true,
 				MarkdownDescription: "Default `workspace` for resources and data sources that omit it: a Cloud workspace slug " +
 					"or a Data Center project key. Environment: `BITBUCKET_WORKSPACE`.",
+				Validators: []validator.String{workspaceValidator},
 			},
 			"username": schema.StringAttribute{
 				Optional: true,
@@ -337,13 +339,30 @@ func resolveSettings(c providerModel, lookupEnv func(string) (string, bool)) (re
 		}
 		return ""
 	}
+	// A block that sets a credential chooses its auth mode: the environment
+	// may complete that mode (token = … with BITBUCKET_TOKEN, as the docs
+	// show) but its other credentials are ignored, so an aliased block with
+	// access_token works while BITBUCKET_USERNAME/BITBUCKET_TOKEN configure
+	// the default one.
+	configured := configuredAuthModes(c)
+	fromEnv := func(name string) bool {
+		if len(configured) == 0 {
+			return true
+		}
+		for _, mode := range configured {
+			if slices.Contains(mode.attributes, name) {
+				return true
+			}
+		}
+		return false
+	}
 	// Secrets keep their exact bytes from the environment.
 	auth := authSettings{}
 	secret := func(v types.String, name string) string {
 		value, source := "", ""
 		if !v.IsNull() {
 			value, source = v.ValueString(), "configuration"
-		} else if env, ok := lookupEnv("BITBUCKET_" + strings.ToUpper(name)); ok && env != "" {
+		} else if env, ok := lookupEnv("BITBUCKET_" + strings.ToUpper(name)); ok && env != "" && fromEnv(name) {
 			value, source = env, "BITBUCKET_"+strings.ToUpper(name)
 		}
 		if value != "" {
@@ -356,6 +375,11 @@ func resolveSettings(c providerModel, lookupEnv func(string) (string, bool)) (re
 	s.cfg.BaseURL = strings.TrimRight(str(c.BaseURL, "base_url"), "/")
 	s.cfg.Product = bitbucket.Product(str(c.Product, "product"))
 	s.workspace = str(c.Workspace, "workspace")
+	if s.workspace != "" {
+		if err := bitbucket.CheckIdentifier(bitbucket.IdentifierWorkspace, s.workspace); err != nil {
+			diags.AddAttributeError(path.Root("workspace"), "Invalid workspace", "workspace (or BITBUCKET_WORKSPACE) "+err.Error()+".")
+		}
+	}
 	s.cfg.Username = strings.TrimSpace(secret(c.Username, "username"))
 	s.cfg.Token = secret(c.Token, "token")
 	s.cfg.AccessToken = secret(c.AccessToken, "access_token")
@@ -421,6 +445,25 @@ func resolveSettings(c providerModel, lookupEnv func(string) (string, bool)) (re
 				"(an HTTP access token) or username + token.")
 	}
 	return s, diags
+}
+
+// configuredAuthModes are the auth modes of which the provider block sets
+// at least one attribute.
+func configuredAuthModes(c providerModel) []authMode {
+	set := map[string]bool{
+		"username": !c.Username.IsNull(), "token": !c.Token.IsNull(), "access_token": !c.AccessToken.IsNull(),
+		"oauth_client_id": !c.OAuthClientID.IsNull(), "oauth_client_secret": !c.OAuthClientSecret.IsNull(),
+	}
+	var modes []authMode
+	for _, mode := range authModes {
+		for _, attr := range mode.attributes {
+			if set[attr] {
+				modes = append(modes, mode)
+				break
+			}
+		}
+	}
+	return modes
 }
 
 // secretValues are the configured credentials, masked in every log line.

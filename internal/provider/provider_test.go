@@ -267,16 +267,122 @@ func TestAccProviderFromEnvironment(t *testing.T) {
 	})
 }
 
+// Credentials of two modes that all come from the environment still
+// conflict, naming the variables.
 func TestAccProviderEnvironmentConflictNamesTheVariables(t *testing.T) {
+	dc := startEmulator(t, emulator.DataCenter)
+	t.Setenv("BITBUCKET_USERNAME", emulator.DCAdminUser)
+	t.Setenv("BITBUCKET_TOKEN", emulator.DCAdminPassword)
+	t.Setenv("BITBUCKET_ACCESS_TOKEN", emulator.DCAdminToken)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config:      providerBlock(dc.BaseURL()) + repositoryRead("PRJ"),
+			ExpectError: errorText(`username (from BITBUCKET_USERNAME) + token (from BITBUCKET_TOKEN); access_token (from BITBUCKET_ACCESS_TOKEN)`),
+		}},
+	})
+}
+
+// Issue 11 item 7: a provider block that sets a credential uses the auth
+// mode it sets; other credentials in the environment are ignored (the
+// environment may still complete the block's own mode).
+func TestAccProviderConfiguredCredentialsBeatEnvironment(t *testing.T) {
 	dc := startEmulator(t, emulator.DataCenter)
 	t.Setenv("BITBUCKET_USERNAME", emulator.DCAdminUser)
 	t.Setenv("BITBUCKET_TOKEN", emulator.DCAdminPassword)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories(),
-		Steps: []resource.TestStep{{
-			Config:      providerBlock(dc.BaseURL(), `access_token = "`+emulator.DCAdminToken+`"`) + repositoryRead("PRJ"),
-			ExpectError: errorText(`username (from BITBUCKET_USERNAME) + token (from BITBUCKET_TOKEN); access_token`),
-		}},
+		Steps: []resource.TestStep{
+			{
+				// access_token in the block, Basic credentials in the environment.
+				Config:            providerBlock(dc.BaseURL(), `access_token = "`+emulator.DCAdminToken+`"`) + repositoryRead("PRJ"),
+				ConfigStateChecks: expectRepositoryRead(),
+			},
+			{
+				// The block's username, completed by BITBUCKET_TOKEN (the documented "token = … # or BITBUCKET_TOKEN").
+				Config:            providerBlock(dc.BaseURL(), `username = "`+emulator.DCAdminUser+`"`) + repositoryRead("PRJ"),
+				ConfigStateChecks: expectRepositoryRead(),
+			},
+		},
+	})
+}
+
+// The documented alias patterns, each provider block in its own provider
+// process as Terraform runs them (the in-process test factories share one
+// configured provider between aliases): the default provider comes from
+// the environment, the alias sets other credentials.
+func TestAccProviderAliasPatternsWithEnvironmentCredentials(t *testing.T) {
+	dc := startEmulator(t, emulator.DataCenter)
+	header := `
+terraform {
+  required_providers {
+    bitbucket = { source = "bitbucket-iac/bitbucket" }
+  }
+}
+`
+	t.Run("ephemeral token", func(t *testing.T) {
+		h := newCLIHarness(t, map[string]string{"BITBUCKET_BASE_URL": dc.BaseURL(),
+			"BITBUCKET_USERNAME": emulator.DCAdminUser, "BITBUCKET_TOKEN": emulator.DCAdminPassword})
+		h.writeConfig(header + `
+ephemeral "bitbucket_access_token" "read_only" {
+  workspace   = "PRJ"
+  repository  = "api-service"
+  name        = "terraform-run"
+  permissions = ["REPO_READ"]
+}
+
+provider "bitbucket" {
+  alias        = "read_only"
+  access_token = ephemeral.bitbucket_access_token.read_only.token
+}
+
+data "bitbucket_repository" "api" {
+  provider   = bitbucket.read_only
+  workspace  = "PRJ"
+  repository = "api-service"
+}
+
+output "slug" {
+  value = data.bitbucket_repository.api.repository
+}
+`)
+		if out, err := h.terraform(nil, "apply", "-auto-approve", "-input=false"); err != nil || !strings.Contains(out, `slug = "api-service"`) {
+			t.Fatalf("apply: %v\n%s", err, out)
+		}
+		if n := len(tokensNamed(dc, "terraform-run")); n != 0 {
+			t.Errorf("%d ephemeral tokens left live", n)
+		}
+	})
+	t.Run("token_admin", func(t *testing.T) {
+		h := newCLIHarness(t, map[string]string{"BITBUCKET_BASE_URL": dc.BaseURL(),
+			"BITBUCKET_ACCESS_TOKEN": emulator.DCAdminToken})
+		h.writeConfig(header + fmt.Sprintf(`
+provider "bitbucket" {
+  alias     = "token_admin"
+  username  = %q
+  token     = %q
+  workspace = "PRJ"
+}
+
+resource "bitbucket_project_access_token" "ci" {
+  provider    = bitbucket.token_admin
+  workspace   = "PRJ"
+  name        = "ci-admin-alias"
+  permissions = ["PROJECT_READ"]
+}
+
+data "bitbucket_repository" "api" {
+  workspace  = "PRJ"
+  repository = "api-service"
+}
+`, emulator.DCAdminUser, emulator.DCAdminPassword))
+		if out, err := h.terraform(nil, "apply", "-auto-approve", "-input=false"); err != nil {
+			t.Fatalf("apply: %v\n%s", err, out)
+		}
+		onlyTokenNamed(t, dc, "ci-admin-alias")
+		if out, err := h.terraform(nil, "destroy", "-auto-approve", "-input=false"); err != nil {
+			t.Fatalf("destroy: %v\n%s", err, out)
+		}
 	})
 }
 

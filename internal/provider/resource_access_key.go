@@ -140,7 +140,7 @@ func (r *accessKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			Optional: true, Computed: true,
 			MarkdownDescription: workspaceDescription + " Changing it replaces the key.",
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
-			Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			Validators:          []validator.String{workspaceValidator},
 		},
 		"public_key": schema.StringAttribute{
 			Optional: true, Computed: true,
@@ -200,7 +200,7 @@ func (r *accessKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			Required:            true,
 			MarkdownDescription: "Repository slug. Changing it replaces the key.",
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			Validators:          []validator.String{repositoryValidator},
 		}
 		description = "Manages an SSH access key of a repository: Bitbucket Cloud repository access keys (\"deploy " +
 			"keys\", read-only) and Bitbucket Data Center repository access keys (read or read/write). A service " +
@@ -212,7 +212,7 @@ func (r *accessKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				"Data Center: leave unset, the project is `workspace` (setting it is an error). Checked at plan time. " +
 				"Changing it replaces the key.",
 			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+			Validators:    []validator.String{workspaceValidator},
 		}
 		description = "Manages an SSH access key of a project: it reaches every repository of the project. On " +
 			"Bitbucket Cloud a project lives inside a workspace (set `workspace` and `project`; keys are read-only " +
@@ -500,31 +500,22 @@ func (r *accessKeyResource) ImportState(ctx context.Context, req resource.Import
 	if importByIdentity(ctx, req, resp, nil) {
 		return
 	}
-	if r.level == bitbucket.AccessKeyLevelRepository {
-		parts := importIDParts(&resp.Diagnostics, req.ID, "<workspace>/<repository>/<id>",
-			"workspace = Cloud workspace slug or Data Center project key; id = the key's number")
-		if parts == nil {
-			return
-		}
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace"), parts[0])...)
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("repository"), parts[1])...)
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), parts[2])...)
+	keyID := importPart{"id", "the key's number", bitbucket.CheckObjectNumber}
+	parts := []importPart{importWorkspace, keyID}
+	switch {
+	case r.level == bitbucket.AccessKeyLevelRepository:
+		parts = []importPart{importWorkspace, importRepository, keyID}
+	case strings.Count(req.ID, "/") == 2:
+		// Cloud: <workspace>/<project>/<id>; Data Center: <workspace>/<id>, workspace = the project key.
+		parts = []importPart{importWorkspace, importCloudProject, keyID}
+	}
+	values := parseImportID(&resp.Diagnostics, req.ID, parts...)
+	if values == nil {
 		return
 	}
-	format := "<workspace>/<id>"
-	if strings.Count(req.ID, "/") == 2 {
-		format = "<workspace>/<project>/<id>"
+	for i, part := range parts {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(part.attribute), values[i])...)
 	}
-	parts := importIDParts(&resp.Diagnostics, req.ID, format,
-		"Cloud: <workspace>/<project>/<id>; Data Center: <workspace>/<id>, workspace = the project key")
-	if parts == nil {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace"), parts[0])...)
-	if len(parts) == 3 {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("project"), parts[1])...)
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), parts[len(parts)-1])...)
 }
 
 var (

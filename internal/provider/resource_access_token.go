@@ -11,7 +11,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -151,7 +150,7 @@ func (r *accessTokenResource) Schema(_ context.Context, _ resource.SchemaRequest
 		"name": schema.StringAttribute{
 			Required:            true,
 			MarkdownDescription: "Name of the token, shown in Bitbucket. Changed in place.",
-			Validators:          []validator.String{stringvalidator.LengthBetween(1, 255)},
+			Validators:          nameValidators(255),
 		},
 		"permissions": schema.SetAttribute{
 			Required:            true,
@@ -201,7 +200,7 @@ func (r *accessTokenResource) Schema(_ context.Context, _ resource.SchemaRequest
 		MarkdownDescription: "The Data Center project key (`workspace` is the provider's one name for a Cloud workspace " +
 			"or a Data Center project). Defaults to the provider's `workspace`. Changing it replaces the token.",
 		PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
-		Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+		Validators:    []validator.String{workspaceValidator},
 	}
 	owner := map[string]schema.Attribute{
 		"workspace": workspace,
@@ -209,7 +208,7 @@ func (r *accessTokenResource) Schema(_ context.Context, _ resource.SchemaRequest
 			Required:            true,
 			MarkdownDescription: "Repository slug. Changing it replaces the token.",
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			Validators:          []validator.String{repositoryValidator},
 		},
 		"user": schema.StringAttribute{
 			Optional: true, Computed: true,
@@ -217,7 +216,7 @@ func (r *accessTokenResource) Schema(_ context.Context, _ resource.SchemaRequest
 				"authenticates as (recorded at creation). Only that user may create their tokens. Changing it " +
 				"replaces the token.",
 			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
-			Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+			Validators:    []validator.String{userValidator},
 		},
 	}
 	spec := tokenLevel(r.level)
@@ -590,21 +589,26 @@ func (r *accessTokenResource) Delete(ctx context.Context, req resource.DeleteReq
 	}
 }
 
+// importPartOf is the import ID part of each owner attribute.
+var importPartOf = map[string]importPart{"workspace": importProjectKey, "repository": importRepository, "user": importUser}
+
 func (r *accessTokenResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	if importByIdentity(ctx, req, resp, nil) {
 		return
 	}
 	spec := tokenLevel(r.level)
-	format := spec.importFormat()
-	parts := importIDParts(&resp.Diagnostics, req.ID, format,
-		"workspace = the Data Center project key, user = the user's slug, id = the token's number")
-	if parts == nil {
+	parts := make([]importPart, 0, len(spec.owner)+1)
+	for _, name := range spec.owner {
+		parts = append(parts, importPartOf[name])
+	}
+	parts = append(parts, importTokenID)
+	values := parseImportID(&resp.Diagnostics, req.ID, parts...)
+	if values == nil {
 		return
 	}
-	for i, name := range spec.owner {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), parts[i])...)
+	for i, part := range parts {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(part.attribute), values[i])...)
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), parts[len(parts)-1])...)
 }
 
 var (

@@ -186,7 +186,7 @@ func (r *connectionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				"managed token and of the webhook, and to find both on import. Must not contain `/`. Create " +
 				"fails when a webhook or token of this name already exists where the connection would make one.",
 			Validators: []validator.String{
-				stringvalidator.LengthBetween(1, 255),
+				stringvalidator.UTF8LengthBetween(1, 255), notBlankValidator{},
 				stringvalidator.RegexMatches(regexp.MustCompile(`^[^/]+$`), "must not contain /"),
 			},
 		},
@@ -194,14 +194,14 @@ func (r *connectionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			Optional: true, Computed: true,
 			MarkdownDescription: workspaceDescription + " Changing it replaces the connection.",
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
-			Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			Validators:          []validator.String{workspaceValidator},
 		},
 		"repository": schema.StringAttribute{
 			Optional: true,
 			MarkdownDescription: "Repository slug for a repository connection. Leave it out to connect the whole " +
 				"workspace (the check then covers every repository in it). Changing it replaces the connection.",
 			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+			Validators:    []validator.String{repositoryValidator},
 		},
 		"managed_token":      managedTokenSchema(),
 		"managed_access_key": managedAccessKeySchema(),
@@ -351,7 +351,7 @@ func connectionWebhookSchema() schema.SingleNestedAttribute {
 				MarkdownDescription: "Write-only secret that signs deliveries; sent on create and whenever " +
 					"`secret_wo_version` changes.",
 				Validators: []validator.String{
-					stringvalidator.LengthBetween(1, 128),
+					stringvalidator.UTF8LengthBetween(1, 128),
 					stringvalidator.AlsoRequires(parent.AtName("secret_wo_version")),
 				},
 			},
@@ -573,6 +573,13 @@ func (r *connectionResource) ImportState(ctx context.Context, req resource.Impor
 		resp.Diagnostics.AddError("Invalid import ID",
 			fmt.Sprintf("Expected <workspace>/<name> for a workspace connection or <workspace>/<repository>/<name> for a "+
 				"repository connection (workspace = Cloud workspace slug or Data Center project key), got %q.", id))
+		return
+	}
+	shape := []importPart{importWorkspace, importConnectionName}
+	if len(parts) == 3 {
+		shape = []importPart{importWorkspace, importRepository, importConnectionName}
+	}
+	if parseImportID(&resp.Diagnostics, id, shape...) == nil {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)

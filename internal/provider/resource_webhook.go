@@ -78,13 +78,13 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			Optional: true, Computed: true,
 			MarkdownDescription: workspaceDescription + " Changing it replaces the webhook.",
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
-			Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			Validators:          []validator.String{workspaceValidator},
 		},
 		"name": schema.StringAttribute{
 			Required: true,
 			MarkdownDescription: "A name for the webhook: sent as the `description` on Cloud and as the `name` on " +
 				"Data Center.",
-			Validators: []validator.String{stringvalidator.LengthBetween(1, 255)},
+			Validators: nameValidators(255),
 		},
 		"url": schema.StringAttribute{
 			Required:            true,
@@ -114,7 +114,7 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				"Prefer `secret_wo`. Conflicts with `secret_wo`. Cloud never returns a secret, so a secret changed " +
 				"out of band on Cloud is noticed only when it was removed (`secret_set`).",
 			Validators: []validator.String{
-				stringvalidator.LengthBetween(1, 128),
+				stringvalidator.UTF8LengthBetween(1, 128),
 				stringvalidator.ConflictsWith(path.MatchRoot("secret_wo")),
 			},
 		},
@@ -126,7 +126,7 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				"HMAC-SHA256 of it under a random key of this resource's own, and that key: no unsalted hash, but " +
 				"whoever reads the state can still test guesses, so use a long random secret.",
 			Validators: []validator.String{
-				stringvalidator.LengthBetween(1, 128),
+				stringvalidator.UTF8LengthBetween(1, 128),
 				stringvalidator.ConflictsWith(path.MatchRoot("secret")),
 				stringvalidator.AlsoRequires(path.MatchRoot("secret_wo_version")),
 			},
@@ -150,7 +150,7 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			Required:            true,
 			MarkdownDescription: "Repository slug. Changing it replaces the webhook.",
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			Validators:          []validator.String{repositoryValidator},
 		}
 		description = "Manages a repository webhook on Bitbucket Cloud or Bitbucket Data Center."
 	}
@@ -464,20 +464,25 @@ func (r *webhookResource) ImportState(ctx context.Context, req resource.ImportSt
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte("true"))...)
 		return
 	}
-	format := "<workspace>/<id>"
+	hookID := importPart{"id", "the webhook's UUID on Cloud or number on Data Center", func(v string) error {
+		if r.data == nil {
+			return nil
+		}
+		return bitbucket.CheckWebhookID(r.data.client, v)
+	}}
+	parts := []importPart{importWorkspace, hookID}
 	if r.repositoryLevel {
-		format = "<workspace>/<repository>/<id>"
+		parts = []importPart{importWorkspace, importRepository, hookID}
 	}
-	parts := importIDParts(&resp.Diagnostics, req.ID, format,
-		"workspace = Cloud workspace slug or Data Center project key; id = the webhook's UUID on Cloud or number on Data Center")
-	if parts == nil {
+	values := parseImportID(&resp.Diagnostics, req.ID, parts...)
+	if values == nil {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace"), parts[0])...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace"), values[0])...)
 	if r.repositoryLevel {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("repository"), parts[1])...)
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("repository"), values[1])...)
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), normaliseHookID(parts[len(parts)-1]))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), normaliseHookID(values[len(values)-1]))...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte("true"))...)
 }
 

@@ -7,11 +7,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
 )
 
 // authSource records one auth attribute that has a value and where it came
@@ -51,11 +54,14 @@ func (a authSettings) describe(attributes ...string) string {
 	return strings.Join(parts, " + ")
 }
 
-// authModes are the three ways to authenticate, by their attributes.
-var authModes = []struct {
+// authMode is one way to authenticate, by its attributes.
+type authMode struct {
 	name       string
 	attributes []string
-}{
+}
+
+// authModes are the three ways to authenticate.
+var authModes = []authMode{
 	{"username + token", []string{"username", "token"}},
 	{"access_token", []string{"access_token"}},
 	{"oauth_client_id + oauth_client_secret", []string{"oauth_client_id", "oauth_client_secret"}},
@@ -172,5 +178,64 @@ func (durationValidator) ValidateString(_ context.Context, req validator.StringR
 	if err != nil || d <= 0 {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
 			fmt.Sprintf("%s is %q; use a positive duration such as \"30s\" or \"2m\".", req.Path, req.ConfigValue.ValueString()))
+	}
+}
+
+// identifierValidator checks a workspace, repository or user attribute with
+// the client's rule for that kind (bitbucket.CheckIdentifier), so "." and
+// ".." and anything else that is not a slug or key fail at plan time.
+type identifierValidator struct {
+	kind bitbucket.IdentifierKind
+}
+
+// identifierKinds are the attributes that name a path segment, by name.
+var identifierKinds = map[string]bitbucket.IdentifierKind{
+	"workspace": bitbucket.IdentifierWorkspace, "repository": bitbucket.IdentifierRepository, "user": bitbucket.IdentifierUser,
+}
+
+var (
+	workspaceValidator  = identifierValidator{bitbucket.IdentifierWorkspace}
+	repositoryValidator = identifierValidator{bitbucket.IdentifierRepository}
+	userValidator       = identifierValidator{bitbucket.IdentifierUser}
+)
+
+func (v identifierValidator) Description(context.Context) string {
+	return fmt.Sprintf("must be a %s identifier Bitbucket accepts in a path", v.kind)
+}
+func (v identifierValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v identifierValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := bitbucket.CheckIdentifier(v.kind, req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+string(v.kind), fmt.Sprintf("%s %s.", req.Path, err))
+	}
+}
+
+// nameValidators check a display name: 1 to maxLength characters (not
+// bytes), not only white space.
+func nameValidators(maxLength int) []validator.String {
+	return []validator.String{stringvalidator.UTF8LengthBetween(1, maxLength), notBlankValidator{}}
+}
+
+// notBlankValidator rejects a value of only white space, which Data Center
+// refuses at apply time and Cloud stores as a blank name.
+type notBlankValidator struct{}
+
+func (notBlankValidator) Description(context.Context) string {
+	return "must not be only white space"
+}
+func (v notBlankValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (notBlankValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || req.ConfigValue.ValueString() == "" {
+		return
+	}
+	if strings.TrimSpace(req.ConfigValue.ValueString()) == "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Blank "+req.Path.String(),
+			fmt.Sprintf("%s is only white space; give it a visible name.", req.Path))
 	}
 }
