@@ -1,3 +1,9 @@
+# Alias scheme used by every example: the default provider is Bitbucket Cloud,
+# `datacenter` is Bitbucket Data Center, `token_admin` is a Data Center block
+# that signs in with a password to manage access tokens, and `read_only` is a
+# block fed by an ephemeral token. With one product, keep one block without
+# an alias.
+
 # Bitbucket Cloud with an API token (Atlassian account email + token).
 provider "bitbucket" {
   username  = "you@example.com"

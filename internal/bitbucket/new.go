@@ -128,20 +128,10 @@ func parseBaseURL(cfg Config) (*url.URL, error) {
 		}
 		raw = DefaultCloudBaseURL
 	}
-	u, err := url.Parse(raw)
+	u, err := CheckBaseURL(raw)
 	if err != nil {
-		return nil, fmt.Errorf("base_url %q is not a URL: %w", raw, err)
+		return nil, fmt.Errorf("base_url %w", err)
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("base_url %q must start with https:// or http://", raw)
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("base_url %q has no host", raw)
-	}
-	if u.User != nil {
-		return nil, fmt.Errorf("base_url must not contain credentials; use username and token or access_token")
-	}
-	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
 	u.RawPath = ""
 	return u, nil
 }

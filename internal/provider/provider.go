@@ -94,6 +94,10 @@ type providerModel struct {
 type providerData struct {
 	client           bitbucket.Client
 	defaultWorkspace string
+	// authMode (authModeName) and username say who the provider signs in
+	// as, known at plan time.
+	authMode string
+	username string
 }
 
 func (p *BitbucketProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -112,7 +116,7 @@ func (p *BitbucketProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				MarkdownDescription: "Base URL of the Bitbucket API. Bitbucket Cloud: `" + bitbucket.DefaultCloudBaseURL +
 					"` (the default). Data Center / Server: the server's base URL, e.g. `https://bitbucket.example.com` " +
 					"(with the context path, if any). Environment: `BITBUCKET_BASE_URL`.",
-				Validators: []validator.String{httpURLValidator{}},
+				Validators: []validator.String{baseURLValidator{}},
 			},
 			"product": schema.StringAttribute{
 				Optional: true,
@@ -247,7 +251,8 @@ func (p *BitbucketProvider) Configure(ctx context.Context, req provider.Configur
 		return
 	}
 
-	data := &providerData{client: client, defaultWorkspace: settings.workspace}
+	data := &providerData{client: client, defaultWorkspace: settings.workspace,
+		authMode: authModeName(settings.cfg), username: settings.cfg.Username}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
@@ -400,8 +405,12 @@ func resolveSettings(c providerModel, lookupEnv func(string) (string, bool)) (re
 				"product = \"datacenter\" needs base_url (or BITBUCKET_BASE_URL): the URL of your Bitbucket Data Center server.")
 		}
 		s.cfg.BaseURL = bitbucket.DefaultCloudBaseURL
-	} else if err := checkHTTPURL(s.cfg.BaseURL); err != nil {
-		diags.AddAttributeError(path.Root("base_url"), "Invalid base_url", "base_url (or BITBUCKET_BASE_URL) "+err.Error())
+	} else if u, err := bitbucket.CheckBaseURL(s.cfg.BaseURL); err != nil {
+		diags.AddAttributeError(path.Root("base_url"), "Invalid base_url", "base_url (or BITBUCKET_BASE_URL) "+err.Error()+".")
+	} else if u.Scheme == "http" && !bitbucket.IsLoopbackURL(s.cfg.BaseURL) && s.cfg.Username != "" && s.cfg.Token != "" {
+		diags.AddAttributeWarning(path.Root("base_url"), "Credentials travel in clear",
+			"base_url is a plain http:// URL and the provider signs in with username + token (HTTP Basic): anyone on the "+
+				"network path can read them. Use the server's https:// URL.")
 	}
 
 	s.cfg.InsecureSkipVerify = c.InsecureSkipVerify.ValueBool()
@@ -477,14 +486,21 @@ func secretValues(cfg bitbucket.Config) []string {
 	return out
 }
 
+// Names of the auth modes, as logged and as checkTokenCreator reports them.
+const (
+	authModeAccessToken   = "access_token"
+	authModeOAuth         = "oauth_client_credentials"
+	authModeUsernameToken = "username_token"
+)
+
 func authModeName(cfg bitbucket.Config) string {
 	switch {
 	case cfg.AccessToken != "":
-		return "access_token"
+		return authModeAccessToken
 	case cfg.OAuthClientID != "":
-		return "oauth_client_credentials"
+		return authModeOAuth
 	default:
-		return "username_token"
+		return authModeUsernameToken
 	}
 }
 

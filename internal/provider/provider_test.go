@@ -461,6 +461,26 @@ func TestResolveSettings(t *testing.T) {
 			t.Errorf("diags = %v", diags)
 		}
 	})
+	t.Run("plain http with Basic credentials warns", func(t *testing.T) {
+		c := null
+		c.BaseURL = types.StringValue("http://bitbucket.example.com")
+		c.Username, c.Token = types.StringValue("admin"), types.StringValue("pw")
+		_, diags := resolveSettings(c, env(nil))
+		if diags.HasError() || diags.WarningsCount() != 1 || !strings.Contains(fmt.Sprint(diags), "Credentials travel in clear") {
+			t.Errorf("diags = %v", diags)
+		}
+		c.BaseURL = types.StringValue("https://bitbucket.example.com")
+		if _, diags := resolveSettings(c, env(nil)); diags.WarningsCount() != 0 {
+			t.Errorf("https: diags = %v", diags)
+		}
+	})
+	t.Run("base_url from the environment with credentials", func(t *testing.T) {
+		_, diags := resolveSettings(null, env(map[string]string{
+			"BITBUCKET_BASE_URL": "https://admin:s3cret@bitbucket.example.com", "BITBUCKET_ACCESS_TOKEN": "t"}))
+		if !strings.Contains(fmt.Sprint(diags), "holds credentials") || strings.Contains(fmt.Sprint(diags), "s3cret") {
+			t.Errorf("diags = %v", diags)
+		}
+	})
 	t.Run("no credentials", func(t *testing.T) {
 		_, diags := resolveSettings(null, env(nil))
 		if !strings.Contains(fmt.Sprint(diags), "Missing Bitbucket credentials") {

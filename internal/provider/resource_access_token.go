@@ -285,6 +285,9 @@ func (r *accessTokenResource) ModifyPlan(ctx context.Context, req resource.Modif
 		return
 	}
 	requireServerVersion(&resp.Diagnostics, r.data.client, minimumTokenVersion[r.level], string(r.level)+" access tokens")
+	if req.State.Raw.IsNull() {
+		r.data.checkTokenCreator(ctx, req.Plan, r.level, &resp.Diagnostics)
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}

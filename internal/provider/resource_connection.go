@@ -336,7 +336,7 @@ func connectionWebhookSchema() schema.SingleNestedAttribute {
 		Attributes: map[string]schema.Attribute{
 			"url": schema.StringAttribute{
 				Required:            true,
-				MarkdownDescription: "The absolute `http://` or `https://` URL events are delivered to.",
+				MarkdownDescription: webhookURLDescription,
 				Validators:          []validator.String{httpURLValidator{}},
 			},
 			"events": schema.SetAttribute{

@@ -88,7 +88,7 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 		},
 		"url": schema.StringAttribute{
 			Required:            true,
-			MarkdownDescription: "The absolute `http://` or `https://` URL events are delivered to.",
+			MarkdownDescription: webhookURLDescription,
 			Validators:          []validator.String{httpURLValidator{}},
 		},
 		"events": schema.SetAttribute{

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -143,4 +144,211 @@ func TestAccImportIDsAreChecked(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Issue 12 item 3: who may create a token is known at plan time.
+func TestAccTokenCreatorCheckedAtPlan(t *testing.T) {
+	t.Run("bearer provider", func(t *testing.T) {
+		srv := startEmulator(t, emulator.DataCenter)
+		config := providerBlock(srv.BaseURL(), `access_token = "`+emulator.DCAdminToken+`"`) + `
+resource "bitbucket_project_access_token" "test" {
+  workspace   = "PRJ"
+  name        = "bearer-made"
+  permissions = ["PROJECT_READ"]
+}
+`
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testProviderFactories(),
+			Steps: []resource.TestStep{{Config: config, PlanOnly: true,
+				ExpectError: errorText("Access tokens can only be created with a password", "username + token")}},
+		})
+		if n := srv.RequestCount("PUT", projectTokensRoute); n != 0 {
+			t.Errorf("%d token creations sent", n)
+		}
+	})
+	t.Run("another user's personal token", func(t *testing.T) {
+		srv := startEmulator(t, emulator.DataCenter)
+		config := providerConfig(srv) + fmt.Sprintf(`
+resource "bitbucket_user_access_token" "test" {
+  user        = %q
+  name        = "for-someone-else"
+  permissions = ["REPO_READ"]
+}
+`, emulator.DCDevUser)
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testProviderFactories(),
+			Steps: []resource.TestStep{{Config: config, PlanOnly: true,
+				ExpectError: errorText("Personal tokens are created by their owner", `user is "dev"`, `signs in as "admin"`)}},
+		})
+		if n := len(tokensNamed(srv, "for-someone-else")); n != 0 {
+			t.Errorf("%d tokens made", n)
+		}
+	})
+}
+
+// Issue 12 item 4: URLs are checked at plan time by the client's rules.
+func TestAccURLsCheckedAtPlan(t *testing.T) {
+	hook := func(url string) string {
+		return fmt.Sprintf(`
+resource "bitbucket_repository_webhook" "test" {
+  workspace  = "PRJ"
+  repository = "api-service"
+  name       = "x"
+  url        = %q
+  events     = %s
+}
+`, url, pushEvents(emulator.DataCenter))
+	}
+	cases := map[string]struct {
+		config func(srv *emulator.Server) string
+		want   []string
+	}{
+		"webhook url with a space": {func(srv *emulator.Server) string { return providerConfig(srv) + hook("https://ci.example.com/a b") },
+			[]string{"Invalid URL", "url holds white space"}},
+		"webhook url port 99999": {func(srv *emulator.Server) string { return providerConfig(srv) + hook("https://ci.example.com:99999/x") },
+			[]string{"Invalid URL", "url has port 99999"}},
+		"base_url with a query": {func(*emulator.Server) string {
+			return providerBlock("https://bitbucket.example.com/?x=1", `access_token = "t"`) + repositoryRead("PRJ")
+		}, []string{"Invalid base_url", "must not have a query"}},
+		"base_url with a fragment": {func(*emulator.Server) string {
+			return providerBlock("https://bitbucket.example.com/#top", `access_token = "t"`) + repositoryRead("PRJ")
+		}, []string{"Invalid base_url", "must not have a fragment"}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			srv := startEmulator(t, emulator.DataCenter)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories(),
+				Steps:                    []resource.TestStep{{Config: c.config(srv), PlanOnly: true, ExpectError: errorText(c.want...)}},
+			})
+			if n := len(srv.Webhooks()); n != 0 {
+				t.Errorf("%d webhooks made", n)
+			}
+		})
+	}
+}
+
+// Issue 12 items 4 and 12, as a user sees them (plan output and a trace
+// log): a base_url with credentials is rejected at validation and its
+// password appears nowhere; a webhook url with credentials warns.
+func TestAccURLCredentialsSeenByTheUser(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	header := "terraform {\n  required_providers {\n    bitbucket = { source = \"bitbucket-iac/bitbucket\" }\n  }\n}\n"
+	t.Run("base_url", func(t *testing.T) {
+		h := newCLIHarness(t, nil)
+		h.writeConfig(header + providerBlock("https://admin:s3cret-in-url@bitbucket.example.com", `access_token = "t"`) + repositoryRead("PRJ"))
+		logFile := h.dir + "/trace.log"
+		out, err := h.terraform([]string{"TF_LOG=trace", "TF_LOG_PATH=" + logFile}, "plan", "-input=false")
+		if err == nil || !errorText("Invalid base_url", "holds credentials").MatchString(out) {
+			t.Fatalf("plan: %v\n%s", err, out)
+		}
+		// Terraform quotes the configuration line in its diagnostic; no
+		// other line of output or log may hold the password.
+		log, _ := os.ReadFile(logFile)
+		for _, line := range strings.Split(string(log)+"\n"+out, "\n") {
+			if strings.Contains(line, "s3cret-in-url") && !strings.Contains(line, `base_url = "https://admin:s3cret-in-url@`) {
+				t.Errorf("the password in base_url appears in: %.300s", line)
+			}
+		}
+	})
+	t.Run("webhook url", func(t *testing.T) {
+		h := newCLIHarness(t, nil)
+		h.writeConfig(header + providerConfig(srv) + fmt.Sprintf(`
+resource "bitbucket_repository_webhook" "test" {
+  workspace  = "PRJ"
+  repository = "api-service"
+  name       = "x"
+  url        = "https://ci:pw@ci.example.com/hook"
+  events     = %s
+}
+`, pushEvents(emulator.DataCenter)))
+		out, err := h.terraform(nil, "validate")
+		if err != nil || !errorText("Warning: URL holds credentials", "shows it in clear").MatchString(out) {
+			t.Fatalf("validate: %v\n%s", err, out)
+		}
+	})
+}
+
+// Issue 12 items 1 and 5: white space and "" are plan-time errors naming
+// the attribute, the same on both products and in resources and data
+// sources alike.
+func TestAccBlankValuesArePlanErrors(t *testing.T) {
+	bothProducts(t, func(t *testing.T, product emulator.Product) {
+		ws := seededWorkspace(product)
+		hook := func(workspace, repository, name string) string {
+			return fmt.Sprintf(`
+resource "bitbucket_repository_webhook" "test" {
+  workspace  = %q
+  repository = %q
+  name       = %q
+  url        = "https://ci.example.com/hook"
+  events     = %s
+}
+`, workspace, repository, name, pushEvents(product))
+		}
+		cases := map[string]struct {
+			config string
+			want   []string
+		}{
+			"webhook name":                  {hook(ws, "api-service", "   "), []string{"Blank name", "name is only white space"}},
+			"webhook workspace":             {hook(" ", "api-service", "x"), []string{"Invalid workspace", "workspace must not be empty"}},
+			"webhook repository":            {hook(ws, "\t", "x"), []string{"Invalid repository", "repository must not be empty"}},
+			"data source workspace empty":   {"data \"bitbucket_repositories\" \"test\" {\n  workspace = \"\"\n}\n", []string{"Invalid workspace", "workspace must not be empty"}},
+			"data source workspace blank":   {"data \"bitbucket_workspace\" \"test\" {\n  workspace = \"  \"\n}\n", []string{"Invalid workspace"}},
+			"data source project_key empty": {"data \"bitbucket_repositories\" \"test\" {\n  workspace = \"" + ws + "\"\n  project_key = \"\"\n}\n", []string{"project_key", "length must be at least 1"}},
+			"data source repository blank":  {"data \"bitbucket_repository\" \"test\" {\n  workspace = \"" + ws + "\"\n  repository = \" \"\n}\n", []string{"Invalid repository"}},
+		}
+		if product == emulator.DataCenter {
+			cases["token user"] = struct {
+				config string
+				want   []string
+			}{"resource \"bitbucket_user_access_token\" \"test\" {\n  user = \" \"\n  name = \"x\"\n  permissions = [\"REPO_READ\"]\n}\n", []string{"Invalid user", "user must not be empty"}}
+			cases["token name"] = struct {
+				config string
+				want   []string
+			}{"resource \"bitbucket_project_access_token\" \"test\" {\n  workspace = \"PRJ\"\n  name = \" \"\n  permissions = [\"PROJECT_READ\"]\n}\n", []string{"Blank name"}}
+		}
+		for name, c := range cases {
+			t.Run(name, func(t *testing.T) {
+				srv := startEmulator(t, product)
+				planError(t, srv, providerConfig(srv, `workspace = "`+ws+`"`)+c.config, c.want...)
+			})
+		}
+	})
+}
+
+// Issue 12 item 6: lengths count characters. 200 × "é" is 400 bytes but
+// 200 characters, within the 255 a name may have.
+func TestAccNameLengthCountsCharacters(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	name := strings.Repeat("é", 200)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []resource.TestStep{
+			{
+				Config: providerConfig(srv) + fmt.Sprintf(`
+resource "bitbucket_repository_webhook" "test" {
+  workspace  = "PRJ"
+  repository = "api-service"
+  name       = %q
+  url        = "https://ci.example.com/hook"
+  events     = %s
+}
+`, name, pushEvents(emulator.DataCenter)),
+				PlanOnly: true, ExpectNonEmptyPlan: true,
+			},
+			{
+				Config: providerConfig(srv) + fmt.Sprintf(`
+resource "bitbucket_repository_webhook" "test" {
+  workspace  = "PRJ"
+  repository = "api-service"
+  name       = %q
+  url        = "https://ci.example.com/hook"
+  events     = %s
+}
+`, strings.Repeat("é", 256), pushEvents(emulator.DataCenter)),
+				PlanOnly: true, ExpectError: errorText("name UTF-8 character count must be between 1 and 255, got: 256"),
+			},
+		},
+	})
 }

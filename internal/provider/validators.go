@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
@@ -133,19 +133,14 @@ func (authModeValidator) ValidateProvider(ctx context.Context, req provider.Vali
 	resp.Diagnostics.Append(checkAuthMode(a, false)...)
 }
 
-// checkHTTPURL accepts absolute http and https URLs.
-func checkHTTPURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("is not a URL: %w", err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("is %q; it must be an absolute http:// or https:// URL", raw)
-	}
-	return nil
-}
+// webhookURLDescription describes every webhook `url`.
+const webhookURLDescription = "The absolute `http://` or `https://` URL events are delivered to (a port from 1 to " +
+	"65535, no white space). A user name or password in it (`https://user:pass@…`) is shown in clear in plans and " +
+	"kept in state; the provider warns about it. Prefer a secret (`secret_wo`) the receiver checks."
 
-// httpURLValidator checks a string attribute is an absolute http(s) URL.
+// httpURLValidator checks a URL attribute with the client's rule
+// (bitbucket.CheckHTTPURL) and warns when it holds credentials, which
+// plan output and state show in clear.
 type httpURLValidator struct{}
 
 func (httpURLValidator) Description(context.Context) string {
@@ -157,8 +152,33 @@ func (httpURLValidator) ValidateString(_ context.Context, req validator.StringRe
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if err := checkHTTPURL(req.ConfigValue.ValueString()); err != nil {
+	u, err := bitbucket.CheckHTTPURL(req.ConfigValue.ValueString())
+	if err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid URL", fmt.Sprintf("%s %s.", req.Path, err))
+		return
+	}
+	if u.User != nil {
+		resp.Diagnostics.AddAttributeWarning(req.Path, "URL holds credentials",
+			fmt.Sprintf("%s holds a user name or password (user:password@). Terraform shows it in clear in plans and "+
+				"keeps it in state; prefer a secret (secret_wo) that the receiver checks.", req.Path))
+	}
+}
+
+// baseURLValidator checks base_url with the client's one rule
+// (bitbucket.CheckBaseURL), at validation, before anything logs it.
+type baseURLValidator struct{}
+
+func (baseURLValidator) Description(context.Context) string {
+	return "must be an absolute http:// or https:// URL without credentials, query or fragment"
+}
+func (v baseURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (baseURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := bitbucket.CheckBaseURL(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid base_url", fmt.Sprintf("%s %s.", req.Path, err))
 	}
 }
 
@@ -238,4 +258,32 @@ func (notBlankValidator) ValidateString(_ context.Context, req validator.StringR
 		resp.Diagnostics.AddAttributeError(req.Path, "Blank "+req.Path.String(),
 			fmt.Sprintf("%s is only white space; give it a visible name.", req.Path))
 	}
+}
+
+// checkTokenCreator reports at plan time a provider that cannot create the
+// planned access token: Bitbucket Data Center creates tokens only for a
+// request signed in with a user name and password ("Access tokens cannot be
+// used to create access tokens"), and only for the signed-in user's own
+// personal tokens.
+func (pd *providerData) checkTokenCreator(ctx context.Context, plan tfsdk.Plan, level bitbucket.TokenLevel, diags *diag.Diagnostics) {
+	if pd.authMode != authModeUsernameToken {
+		diags.AddError("Access tokens can only be created with a password",
+			fmt.Sprintf("This resource's provider signs in with %s, and Bitbucket Data Center does not let a token create "+
+				"access tokens. Configure the provider that manages tokens with username + token, where token is the "+
+				"user's password (for example a second provider block with alias = \"token_admin\", and provider = "+
+				"bitbucket.token_admin in this resource).", pd.authMode))
+		return
+	}
+	if level != bitbucket.TokenLevelUser {
+		return
+	}
+	var user types.String
+	diags.Append(plan.GetAttribute(ctx, path.Root("user"), &user)...)
+	if user.IsNull() || user.IsUnknown() || strings.EqualFold(user.ValueString(), pd.username) {
+		return
+	}
+	diags.AddAttributeError(path.Root("user"), "Personal tokens are created by their owner",
+		fmt.Sprintf("user is %q but the provider signs in as %q, and Bitbucket Data Center lets only a user create "+
+			"their own personal tokens. Leave user out (it defaults to the signed-in user), or give this resource a "+
+			"provider that signs in as %q with username + password.", user.ValueString(), pd.username, user.ValueString()))
 }

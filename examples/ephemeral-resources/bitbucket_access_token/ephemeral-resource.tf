@@ -3,6 +3,7 @@
 # never in plan or state. Data Center only; the provider that creates it signs
 # in with username + password.
 ephemeral "bitbucket_access_token" "read_only" {
+  provider    = bitbucket.token_admin # username + password, see bitbucket_project_access_token
   workspace   = "PRJ"
   repository  = "api-service" # leave out for a project token
   name        = "terraform-run"

@@ -1,6 +1,7 @@
 # Data Center: the provider creates a read-only repository token for the
 # service and the service's webhook, with its own (admin) credentials.
 resource "bitbucket_connection" "appcircle" {
+  provider   = bitbucket.datacenter
   name       = "appcircle"
   workspace  = "PRJ" # Data Center project key (a Cloud workspace slug on Cloud)
   repository = "api-service"
@@ -22,7 +23,6 @@ resource "bitbucket_connection" "appcircle" {
 # (write-only) and checked. Here a workspace-level connection: the check
 # requires the token to read every repository of the workspace.
 resource "bitbucket_connection" "scanner" {
-  provider  = bitbucket.cloud
   name      = "secret-scanner"
   workspace = "acme"
 
