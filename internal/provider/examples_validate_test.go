@@ -7,6 +7,11 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/emulator"
 )
 
 const examplesDir = "../../examples"
@@ -114,4 +119,36 @@ func TestExamplesValidateWithEachOthersProviderBlocks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Issue 12 item 13: the docs' "One module, both products" webhook module
+// applies unchanged to both products, only its variables differ.
+func TestAccOneModuleBothProductsPattern(t *testing.T) {
+	doc, err := os.ReadFile("../../templates/index.md.tmpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(doc)[strings.Index(string(doc), "### One module, both products"):]
+	start := strings.Index(section, "```hcl\n")
+	if start < 0 {
+		t.Fatal("the section shows no hcl module")
+	}
+	module := section[start+len("```hcl\n"):]
+	module = module[:strings.Index(module, "```")]
+	bothProducts(t, func(t *testing.T, product emulator.Product) {
+		srv := startEmulator(t, product)
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testProviderFactories(),
+			Steps: []resource.TestStep{{
+				Config: providerConfig(srv) + module,
+				ConfigVariables: config.Variables{
+					"workspace":   config.StringVariable(seededWorkspace(product)),
+					"push_events": config.ListVariable(config.StringVariable(map[emulator.Product]string{emulator.Cloud: "repo:push", emulator.DataCenter: "repo:refs_changed"}[product])),
+				},
+			}},
+		})
+		if n := len(srv.Webhooks()); n != 0 {
+			t.Errorf("%d webhooks left after destroy", n)
+		}
+	})
 }
