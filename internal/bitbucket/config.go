@@ -1,7 +1,9 @@
 package bitbucket
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -10,6 +12,28 @@ const DefaultCloudBaseURL = "https://api.bitbucket.org/2.0"
 
 // DefaultCloudOAuthTokenURL is Bitbucket Cloud's OAuth2 token endpoint.
 const DefaultCloudOAuthTokenURL = "https://bitbucket.org/site/oauth2/access_token"
+
+// Defaults and bounds of the Config fields a user sets, the one place the
+// provider's schema descriptions and checks take them from.
+const (
+	// DefaultRequestTimeout bounds one HTTP attempt when RequestTimeout is 0.
+	DefaultRequestTimeout = 30 * time.Second
+	// DefaultMaxRetries is the provider's default for MaxRetries.
+	DefaultMaxRetries = 5
+	// MaxMaxRetries is the largest MaxRetries the provider accepts.
+	MaxMaxRetries = 20
+)
+
+// Products are the products a client talks to.
+var Products = []Product{ProductCloud, ProductDataCenter}
+
+// CheckProduct reports whether p names a product ("" = detect it).
+func CheckProduct(p Product) error {
+	if p == "" || slices.Contains(Products, p) {
+		return nil
+	}
+	return fmt.Errorf("is %q; it must be %q or %q (or unset to detect it)", p, ProductCloud, ProductDataCenter)
+}
 
 // Config is everything New needs. Exactly one auth mode is set: Username +
 // Token (Basic), AccessToken (Bearer), or OAuthClientID + OAuthClientSecret
@@ -33,7 +57,7 @@ type Config struct {
 	CACertPEM          string
 	InsecureSkipVerify bool
 
-	// RequestTimeout bounds one HTTP attempt (0 = 30s).
+	// RequestTimeout bounds one HTTP attempt (0 = DefaultRequestTimeout).
 	RequestTimeout time.Duration
 	// MaxRetries is the number of retries after the first attempt for
 	// retryable answers (negative = 0; the provider defaults it to 5).

@@ -13,9 +13,8 @@ import (
 
 // Defaults for the Config fields whose zero value means "default".
 const (
-	defaultRequestTimeout = 30 * time.Second
-	defaultRetryWaitMin   = time.Second
-	defaultRetryWaitMax   = 30 * time.Second
+	defaultRetryWaitMin = time.Second
+	defaultRetryWaitMax = 30 * time.Second
 )
 
 // New validates cfg, detects the product when cfg.Product is "" and returns a
@@ -29,10 +28,8 @@ func New(ctx context.Context, cfg Config) (Client, error) {
 	if err := validateCredentials(cfg); err != nil {
 		return nil, err
 	}
-	switch cfg.Product {
-	case "", ProductCloud, ProductDataCenter:
-	default:
-		return nil, fmt.Errorf("product %q is not valid: use %q or %q (or leave it unset to detect it)", cfg.Product, ProductCloud, ProductDataCenter)
+	if err := CheckProduct(cfg.Product); err != nil {
+		return nil, fmt.Errorf("product %w", err)
 	}
 
 	base, err := parseBaseURL(cfg)

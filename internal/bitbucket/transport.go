@@ -67,7 +67,7 @@ func newHTTPClient(cfg Config, base *url.URL) (*httpClient, error) {
 
 func withDefaults(cfg Config) Config {
 	if cfg.RequestTimeout <= 0 {
-		cfg.RequestTimeout = defaultRequestTimeout
+		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	if cfg.MaxRetries < 0 {
 		cfg.MaxRetries = 0

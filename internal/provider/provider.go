@@ -36,12 +36,6 @@ var (
 	_ provider.ProviderWithListResources      = &BitbucketProvider{}
 )
 
-// Defaults of the provider block.
-const (
-	defaultRequestTimeout = 30 * time.Second
-	defaultMaxRetries     = 5
-)
-
 // BitbucketProvider is the provider block.
 type BitbucketProvider struct {
 	version string
@@ -123,7 +117,7 @@ func (p *BitbucketProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				MarkdownDescription: "`cloud` or `datacenter`. Detected when unset: the Cloud hosts are Cloud, any other " +
 					"server must answer Data Center's `application-properties` (its version is then used for feature checks). " +
 					"Environment: `BITBUCKET_PRODUCT`.",
-				Validators: []validator.String{stringvalidator.OneOf(string(bitbucket.ProductCloud), string(bitbucket.ProductDataCenter))},
+				Validators: []validator.String{stringvalidator.OneOf(productNames()...)},
 			},
 			"workspace": schema.StringAttribute{
 				Optional: true,
@@ -176,16 +170,16 @@ func (p *BitbucketProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			},
 			"request_timeout": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "Time limit of one HTTP request, as a Go duration such as `30s` (the default) or `2m`. " +
-					"Environment: `BITBUCKET_REQUEST_TIMEOUT`.",
+				MarkdownDescription: fmt.Sprintf("Time limit of one HTTP request, as a Go duration such as `%s` (the "+
+					"default) or `2m`. Environment: `BITBUCKET_REQUEST_TIMEOUT`.", bitbucket.DefaultRequestTimeout),
 				Validators: []validator.String{durationValidator{}},
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
 				MarkdownDescription: fmt.Sprintf("Retries of a throttled (429) or failed (5xx, network) request that is safe to "+
 					"repeat; default %d. A request that creates something is never repeated after a 5xx or a lost answer. "+
-					"Environment: `BITBUCKET_MAX_RETRIES`.", defaultMaxRetries),
-				Validators: []validator.Int64{int64validator.Between(0, 20)},
+					"Environment: `BITBUCKET_MAX_RETRIES`.", bitbucket.DefaultMaxRetries),
+				Validators: []validator.Int64{int64validator.Between(0, bitbucket.MaxMaxRetries)},
 			},
 		},
 	}
@@ -393,11 +387,8 @@ func resolveSettings(c providerModel, lookupEnv func(string) (string, bool)) (re
 	s.cfg.OAuthTokenURL = str(c.OAuthTokenURL, "oauth_token_url")
 	s.cfg.CACertPEM = str(c.CACertPEM, "ca_cert_pem")
 
-	switch s.cfg.Product {
-	case "", bitbucket.ProductCloud, bitbucket.ProductDataCenter:
-	default:
-		diags.AddAttributeError(path.Root("product"), "Invalid product",
-			fmt.Sprintf("product (or BITBUCKET_PRODUCT) is %q; it must be \"cloud\" or \"datacenter\".", s.cfg.Product))
+	if err := bitbucket.CheckProduct(s.cfg.Product); err != nil {
+		diags.AddAttributeError(path.Root("product"), "Invalid product", "product (or BITBUCKET_PRODUCT) "+err.Error()+".")
 	}
 	if s.cfg.BaseURL == "" {
 		if s.cfg.Product == bitbucket.ProductDataCenter {
@@ -425,24 +416,24 @@ func resolveSettings(c providerModel, lookupEnv func(string) (string, bool)) (re
 		}
 	}
 
-	s.cfg.RequestTimeout = defaultRequestTimeout
+	s.cfg.RequestTimeout = bitbucket.DefaultRequestTimeout
 	if timeout := str(c.RequestTimeout, "request_timeout"); timeout != "" {
-		d, err := time.ParseDuration(timeout)
-		if err != nil || d <= 0 {
+		d, err := parseDuration(timeout)
+		if err != nil {
 			diags.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout",
-				fmt.Sprintf("request_timeout (or BITBUCKET_REQUEST_TIMEOUT) is %q; use a positive Go duration such as \"30s\" or \"2m\".", timeout))
+				"request_timeout (or BITBUCKET_REQUEST_TIMEOUT) "+err.Error()+".")
 		}
 		s.cfg.RequestTimeout = d
 	}
 
-	s.cfg.MaxRetries = defaultMaxRetries
+	s.cfg.MaxRetries = bitbucket.DefaultMaxRetries
 	if !c.MaxRetries.IsNull() {
 		s.cfg.MaxRetries = int(c.MaxRetries.ValueInt64())
 	} else if env, ok := lookupEnv("BITBUCKET_MAX_RETRIES"); ok && env != "" {
 		n, err := strconv.Atoi(env)
-		if err != nil || n < 0 || n > 20 {
+		if err != nil || n < 0 || n > bitbucket.MaxMaxRetries {
 			diags.AddAttributeError(path.Root("max_retries"), "Invalid BITBUCKET_MAX_RETRIES",
-				fmt.Sprintf("BITBUCKET_MAX_RETRIES is %q; use a whole number from 0 to 20.", env))
+				fmt.Sprintf("BITBUCKET_MAX_RETRIES is %q; use a whole number from 0 to %d.", env, bitbucket.MaxMaxRetries))
 		}
 		s.cfg.MaxRetries = n
 	}

@@ -425,7 +425,7 @@ func TestResolveSettings(t *testing.T) {
 		if diags.HasError() {
 			t.Fatal(diags)
 		}
-		if s.cfg.BaseURL != bitbucket.DefaultCloudBaseURL || s.cfg.RequestTimeout != defaultRequestTimeout || s.cfg.MaxRetries != defaultMaxRetries {
+		if s.cfg.BaseURL != bitbucket.DefaultCloudBaseURL || s.cfg.RequestTimeout != bitbucket.DefaultRequestTimeout || s.cfg.MaxRetries != bitbucket.DefaultMaxRetries {
 			t.Errorf("defaults = %q %s %d", s.cfg.BaseURL, s.cfg.RequestTimeout, s.cfg.MaxRetries)
 		}
 	})

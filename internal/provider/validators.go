@@ -186,7 +186,7 @@ func (baseURLValidator) ValidateString(_ context.Context, req validator.StringRe
 type durationValidator struct{}
 
 func (durationValidator) Description(context.Context) string {
-	return `must be a positive duration such as "30s" or "2m"`
+	return fmt.Sprintf("must be a positive duration such as %q or \"2m\"", bitbucket.DefaultRequestTimeout)
 }
 func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 
@@ -194,11 +194,28 @@ func (durationValidator) ValidateString(_ context.Context, req validator.StringR
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	d, err := time.ParseDuration(req.ConfigValue.ValueString())
-	if err != nil || d <= 0 {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
-			fmt.Sprintf("%s is %q; use a positive duration such as \"30s\" or \"2m\".", req.Path, req.ConfigValue.ValueString()))
+	if _, err := parseDuration(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration", fmt.Sprintf("%s %s.", req.Path, err))
 	}
+}
+
+// parseDuration is the one rule for a duration setting: a positive Go
+// duration.
+func parseDuration(raw string) (time.Duration, error) {
+	d, err := time.ParseDuration(raw)
+	if err != nil || d <= 0 {
+		return d, fmt.Errorf("is %q; use a positive Go duration such as %q or \"2m\"", raw, bitbucket.DefaultRequestTimeout)
+	}
+	return d, nil
+}
+
+// productNames are the values product accepts, from the client's list.
+func productNames() []string {
+	names := make([]string, len(bitbucket.Products))
+	for i, p := range bitbucket.Products {
+		names[i] = string(p)
+	}
+	return names
 }
 
 // identifierValidator checks a workspace, repository or user attribute with
