@@ -8,7 +8,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // cloudClient speaks Bitbucket Cloud REST 2.0. Paths are relative to the
@@ -104,15 +105,20 @@ func (c *cloudClient) ListWorkspaces(ctx context.Context, filter WorkspaceFilter
 		return nil, err
 	}
 	out := make([]Workspace, len(items))
-	err = forEachLimited(ctx, len(items), 4, func(ctx context.Context, i int) error {
-		w, err := c.GetWorkspace(ctx, items[i].Workspace.Slug)
-		if err != nil {
-			return err
-		}
-		out[i] = *w
-		return nil
-	})
-	if err != nil {
+	// Four reads at a time; the first error cancels the others.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for i := range items {
+		g.Go(func() error {
+			w, err := c.GetWorkspace(gctx, items[i].Workspace.Slug)
+			if err != nil {
+				return err
+			}
+			out[i] = *w
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	if filter.Name != "" {
@@ -414,38 +420,4 @@ func sortWebhooks(ws []Webhook) {
 		}
 		return lessID(ws[i].ID, ws[j].ID)
 	})
-}
-
-// forEachLimited runs fn for 0..n-1 with at most limit running at once and
-// returns the first error (the others are cancelled).
-func forEachLimited(ctx context.Context, n, limit int, fn func(context.Context, int) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		once     sync.Once
-		firstErr error
-	)
-	sem := make(chan struct{}, limit)
-loop:
-	for i := 0; i < n; i++ {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			break loop
-		}
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if err := fn(ctx, i); err != nil {
-				once.Do(func() { firstErr = err; cancel() })
-			}
-		}(i)
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
 }

@@ -24,6 +24,48 @@ const (
 	MaxMaxRetries = 20
 )
 
+// AuthMode is one way to authenticate, by the settings it needs (named as
+// the provider's attributes).
+type AuthMode struct {
+	Name     string
+	Settings []string
+}
+
+// AuthModes are the ways to authenticate; exactly one is set, completely.
+var AuthModes = []AuthMode{
+	{"username + token", []string{"username", "token"}},
+	{"access_token", []string{"access_token"}},
+	{"oauth_client_id + oauth_client_secret", []string{"oauth_client_id", "oauth_client_secret"}},
+}
+
+// AuthUse is one auth mode some of whose settings are set.
+type AuthUse struct {
+	Mode    AuthMode
+	Present []string // the mode's settings that are set
+	Missing []string // the mode's settings that are not
+}
+
+// CheckAuthModes is the one rule for credentials: it lists the modes of
+// which has reports some setting. Valid is exactly one use with nothing
+// missing.
+func CheckAuthModes(has func(setting string) bool) []AuthUse {
+	var uses []AuthUse
+	for _, mode := range AuthModes {
+		use := AuthUse{Mode: mode}
+		for _, s := range mode.Settings {
+			if has(s) {
+				use.Present = append(use.Present, s)
+			} else {
+				use.Missing = append(use.Missing, s)
+			}
+		}
+		if len(use.Present) > 0 {
+			uses = append(uses, use)
+		}
+	}
+	return uses
+}
+
 // Products are the products a client talks to.
 var Products = []Product{ProductCloud, ProductDataCenter}
 

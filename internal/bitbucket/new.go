@@ -83,38 +83,39 @@ func New(ctx context.Context, cfg Config) (Client, error) {
 	return newCachingClient(&dataCenterClient{h: h, version: version}), nil
 }
 
-// validateCredentials checks that exactly one complete auth mode is set.
+// validateCredentials checks that exactly one complete auth mode is set
+// (CheckAuthModes).
 func validateCredentials(cfg Config) error {
-	var modes []string
-	if cfg.Username != "" || cfg.Token != "" {
-		if cfg.Username == "" {
-			return errors.New("token is set but username is not: username and token go together")
-		}
-		if cfg.Token == "" {
-			return errors.New("username is set but token is not: username and token go together")
-		}
-		modes = append(modes, "username and token")
+	set := map[string]bool{
+		"username": cfg.Username != "", "token": cfg.Token != "", "access_token": cfg.AccessToken != "",
+		"oauth_client_id": cfg.OAuthClientID != "", "oauth_client_secret": cfg.OAuthClientSecret != "",
 	}
-	if cfg.AccessToken != "" {
-		modes = append(modes, "access_token")
-	}
-	if cfg.OAuthClientID != "" || cfg.OAuthClientSecret != "" {
-		if cfg.OAuthClientID == "" {
-			return errors.New("oauth_client_secret is set but oauth_client_id is not: they go together")
+	uses := CheckAuthModes(func(s string) bool { return set[s] })
+	var names []string
+	for _, u := range uses {
+		if len(u.Missing) > 0 {
+			return fmt.Errorf("%s is set but %s is not: %s go together", strings.Join(u.Present, " and "),
+				strings.Join(u.Missing, " and "), u.Mode.Name)
 		}
-		if cfg.OAuthClientSecret == "" {
-			return errors.New("oauth_client_id is set but oauth_client_secret is not: they go together")
-		}
-		modes = append(modes, "oauth_client_id and oauth_client_secret")
+		names = append(names, u.Mode.Name)
 	}
-	switch len(modes) {
+	switch len(uses) {
 	case 0:
-		return errors.New("no credentials: set username and token, or access_token, or oauth_client_id and oauth_client_secret")
+		return errors.New("no credentials: set " + AuthModeNames())
 	case 1:
 		return nil
 	default:
-		return fmt.Errorf("conflicting credentials: set only one of username and token, access_token, or oauth_client_id and oauth_client_secret (got %s)", strings.Join(modes, ", and "))
+		return fmt.Errorf("conflicting credentials: set only one of %s (got %s)", AuthModeNames(), strings.Join(names, "; "))
 	}
+}
+
+// AuthModeNames names every auth mode: "a, b, or c".
+func AuthModeNames() string {
+	names := make([]string, len(AuthModes))
+	for i, m := range AuthModes {
+		names[i] = m.Name
+	}
+	return strings.Join(names[:len(names)-1], ", ") + ", or " + names[len(names)-1]
 }
 
 func parseBaseURL(cfg Config) (*url.URL, error) {

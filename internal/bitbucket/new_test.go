@@ -31,7 +31,7 @@ func TestNewValidatesCredentials(t *testing.T) {
 		{name: "token only", cfg: Config{Token: "t"}, want: []string{"token", "username"}},
 		{name: "oauth id only", cfg: Config{OAuthClientID: "id"}, want: []string{"oauth_client_secret"}},
 		{name: "oauth secret only", cfg: Config{OAuthClientSecret: "s"}, want: []string{"oauth_client_id"}},
-		{name: "basic and bearer", cfg: Config{Username: "u", Token: "t", AccessToken: "a"}, want: []string{"conflicting", "access_token", "username and token"}},
+		{name: "basic and bearer", cfg: Config{Username: "u", Token: "t", AccessToken: "a"}, want: []string{"conflicting", "access_token", "username + token"}},
 		{name: "bearer and oauth", cfg: Config{AccessToken: "a", OAuthClientID: "id", OAuthClientSecret: "s"}, want: []string{"conflicting", "access_token", "oauth_client_id"}},
 		{name: "oauth on data center", cfg: Config{Product: ProductDataCenter, BaseURL: "https://bb.example.com", OAuthClientID: "id", OAuthClientSecret: "s"}, want: []string{"oauth_client_id", "Cloud"}},
 		{name: "oauth on a host that is not Cloud", cfg: Config{BaseURL: "https://bb.example.com", OAuthClientID: "id", OAuthClientSecret: "s"}, want: []string{"oauth_client_id", `product = "cloud"`}},

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -236,4 +238,29 @@ func goneSinceRefresh(what, how, next string) string {
 	return fmt.Sprintf("The %s no longer exists: it was %s outside Terraform after the state was last refreshed "+
 		"(during this run, or before it when the run skipped the refresh, as -refresh=false does). Run terraform "+
 		"apply again (with refresh) to %s.", what, how, next)
+}
+
+// Set <-> []string, the one conversion every resource uses.
+
+// knownStrings are the known elements of a set of strings, sorted.
+func knownStrings(ctx context.Context, set types.Set, diags *diag.Diagnostics) []string {
+	var elems []types.String
+	diags.Append(set.ElementsAs(ctx, &elems, false)...)
+	var out []string
+	for _, v := range elems {
+		if !v.IsNull() && !v.IsUnknown() {
+			out = append(out, v.ValueString())
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// stringSet is a set of strings (empty, not null, for none).
+func stringSet(values []string) types.Set {
+	elems := make([]attr.Value, 0, len(values))
+	for _, v := range values {
+		elems = append(elems, types.StringValue(v))
+	}
+	return types.SetValueMust(types.StringType, elems)
 }

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -53,15 +52,6 @@ func levelsForPermissions(perms []string) []string {
 		}
 	}
 	return levelsUpTo(strongest)
-}
-
-// stringSet is a set of strings (empty, not null, for none).
-func stringSet(values []string) types.Set {
-	elems := make([]attr.Value, 0, len(values))
-	for _, v := range values {
-		elems = append(elems, types.StringValue(v))
-	}
-	return types.SetValueMust(types.StringType, elems)
 }
 
 func setEqualsStrings(ctx context.Context, set types.Set, want []string) bool {

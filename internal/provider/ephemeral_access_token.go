@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -149,20 +148,6 @@ func (e *accessTokenEphemeralResource) ValidateConfig(ctx context.Context, req e
 	}
 	checkTokenPermissions(ephemeralTokenLevel(m.Repository), knownStrings(ctx, m.Permissions, &resp.Diagnostics),
 		path.Root("permissions"), &resp.Diagnostics)
-}
-
-// knownStrings are the known elements of a set of strings.
-func knownStrings(ctx context.Context, set types.Set, diags *diag.Diagnostics) []string {
-	var elems []types.String
-	diags.Append(set.ElementsAs(ctx, &elems, false)...)
-	var out []string
-	for _, v := range elems {
-		if !v.IsNull() && !v.IsUnknown() {
-			out = append(out, v.ValueString())
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 func (e *accessTokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {

@@ -348,8 +348,8 @@ func resolveSettings(c providerModel, lookupEnv func(string) (string, bool)) (re
 		if len(configured) == 0 {
 			return true
 		}
-		for _, mode := range configured {
-			if slices.Contains(mode.attributes, name) {
+		for _, use := range configured {
+			if slices.Contains(use.Mode.Settings, name) {
 				return true
 			}
 		}
@@ -449,21 +449,12 @@ func resolveSettings(c providerModel, lookupEnv func(string) (string, bool)) (re
 
 // configuredAuthModes are the auth modes of which the provider block sets
 // at least one attribute.
-func configuredAuthModes(c providerModel) []authMode {
+func configuredAuthModes(c providerModel) []bitbucket.AuthUse {
 	set := map[string]bool{
 		"username": !c.Username.IsNull(), "token": !c.Token.IsNull(), "access_token": !c.AccessToken.IsNull(),
 		"oauth_client_id": !c.OAuthClientID.IsNull(), "oauth_client_secret": !c.OAuthClientSecret.IsNull(),
 	}
-	var modes []authMode
-	for _, mode := range authModes {
-		for _, attr := range mode.attributes {
-			if set[attr] {
-				modes = append(modes, mode)
-				break
-			}
-		}
-	}
-	return modes
+	return bitbucket.CheckAuthModes(func(s string) bool { return set[s] })
 }
 
 // secretValues are the configured credentials, masked in every log line.

@@ -11,7 +11,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -342,10 +341,8 @@ func planReplacement(ctx context.Context, resp *resource.ModifyPlanResponse) {
 
 // tokenInput is the create/update request of a model.
 func tokenInput(ctx context.Context, m accessTokenModel, diags *diag.Diagnostics) bitbucket.AccessTokenInput {
-	var perms []string
-	diags.Append(m.Permissions.ElementsAs(ctx, &perms, false)...)
-	slices.Sort(perms)
-	return bitbucket.AccessTokenInput{Name: m.Name.ValueString(), Permissions: perms, ExpiryDays: int(m.ExpiryDays.ValueInt64())}
+	return bitbucket.AccessTokenInput{Name: m.Name.ValueString(), Permissions: knownStrings(ctx, m.Permissions, diags),
+		ExpiryDays: int(m.ExpiryDays.ValueInt64())}
 }
 
 // rfc3339 formats a server time for state; the zero time is null.
@@ -361,11 +358,7 @@ func rfc3339(t time.Time) types.String {
 func fillToken(m *accessTokenModel, t *bitbucket.AccessToken) {
 	m.ID = types.StringValue(t.ID)
 	m.Name = types.StringValue(t.Name)
-	perms := make([]attr.Value, 0, len(t.Permissions))
-	for _, p := range t.Permissions {
-		perms = append(perms, types.StringValue(p))
-	}
-	m.Permissions = types.SetValueMust(types.StringType, perms)
+	m.Permissions = stringSet(t.Permissions)
 	if t.Token != "" {
 		m.Token = types.StringValue(t.Token)
 	} else if m.Token.IsUnknown() {

@@ -375,7 +375,11 @@ func (r *connectionResource) Configure(_ context.Context, req resource.Configure
 // ConfigValidators: exactly one credential. Unknown values (a credential
 // chosen by a variable not known yet) are checked once they are known.
 func (r *connectionResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return []resource.ConfigValidator{resourcevalidator.ExactlyOneOf(connectionCredentials...)}
+	return []resource.ConfigValidator{
+		resourcevalidator.ExactlyOneOf(connectionCredentials...),
+		// Terraform 1.11+ warns that token_wo keeps the token out of state.
+		resourcevalidator.PreferWriteOnlyAttribute(path.MatchRoot("token"), path.MatchRoot("token_wo")),
+	}
 }
 
 // ValidateConfig checks what the schema cannot: a managed token's

@@ -8,9 +8,9 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -243,8 +243,7 @@ func checkWebhookEvents(ctx context.Context, client bitbucket.Client, repository
 	if set.IsUnknown() || set.IsNull() {
 		return
 	}
-	var events []string
-	diags.Append(set.ElementsAs(ctx, &events, false)...)
+	events := knownStrings(ctx, set, diags)
 	valid := client.WebhookEvents(repositoryLevel)
 	var unknown []string
 	for _, e := range events {
@@ -287,9 +286,7 @@ func describeHook(scope bitbucket.WebhookScope, id string) string {
 
 // inputFrom builds the request body; secret is decided by the caller.
 func inputFrom(ctx context.Context, m webhookModel, diags *diag.Diagnostics) bitbucket.WebhookInput {
-	var events []string
-	diags.Append(m.Events.ElementsAs(ctx, &events, false)...)
-	slices.Sort(events)
+	events := knownStrings(ctx, m.Events, diags)
 	return bitbucket.WebhookInput{
 		Name:                 m.Name.ValueString(),
 		URL:                  m.URL.ValueString(),
@@ -307,11 +304,7 @@ func (r *webhookResource) fill(m *webhookModel, hook *bitbucket.Webhook, sent fu
 	m.ID = types.StringValue(hook.ID)
 	m.Name = types.StringValue(hook.Name)
 	m.URL = types.StringValue(hook.URL)
-	events := make([]attr.Value, 0, len(hook.Events))
-	for _, e := range hook.Events {
-		events = append(events, types.StringValue(e))
-	}
-	m.Events = types.SetValueMust(types.StringType, events)
+	m.Events = stringSet(hook.Events)
 	m.Active = types.BoolValue(hook.Active)
 	m.SkipCertVerification = types.BoolValue(hook.SkipCertVerification)
 	m.SecretWO = types.StringNull()
@@ -507,10 +500,19 @@ func (r *webhookResource) webhookError(diags *diag.Diagnostics, action string, s
 	clientErrorDiagnostic(diags, r.data.client, action+" "+describeHook(scope, id), err)
 }
 
+// ConfigValidators: on Terraform 1.11+, a warning that secret_wo keeps the
+// secret out of state (the docs say "prefer secret_wo").
+func (r *webhookResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{
+		resourcevalidator.PreferWriteOnlyAttribute(path.MatchRoot("secret"), path.MatchRoot("secret_wo")),
+	}
+}
+
 var (
-	_ resource.ResourceWithImportState = &webhookResource{}
-	_ resource.ResourceWithModifyPlan  = &webhookResource{}
-	_ resource.ResourceWithConfigure   = &webhookResource{}
+	_ resource.ResourceWithConfigValidators = &webhookResource{}
+	_ resource.ResourceWithImportState      = &webhookResource{}
+	_ resource.ResourceWithModifyPlan       = &webhookResource{}
+	_ resource.ResourceWithConfigure        = &webhookResource{}
 )
 
 // NewRepositoryWebhookResource returns bitbucket_repository_webhook: a hook

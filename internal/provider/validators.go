@@ -54,55 +54,32 @@ func (a authSettings) describe(attributes ...string) string {
 	return strings.Join(parts, " + ")
 }
 
-// authMode is one way to authenticate, by its attributes.
-type authMode struct {
-	name       string
-	attributes []string
-}
-
-// authModes are the three ways to authenticate.
-var authModes = []authMode{
-	{"username + token", []string{"username", "token"}},
-	{"access_token", []string{"access_token"}},
-	{"oauth_client_id + oauth_client_secret", []string{"oauth_client_id", "oauth_client_secret"}},
-}
-
-// checkAuthMode reports conflicting modes and incomplete pairs, naming the
-// attributes. requireOne also reports when no mode is set at all.
+// checkAuthMode reports conflicting modes and incomplete pairs by the
+// client's one rule (bitbucket.CheckAuthModes), naming the attributes and
+// where their values came from. requireOne also reports incomplete pairs
+// and no mode at all (at validation the environment may still complete
+// them).
 func checkAuthMode(a authSettings, requireOne bool) diag.Diagnostics {
 	var diags diag.Diagnostics
 	var used []string
-	for _, mode := range authModes {
-		var present []string
-		for _, attr := range mode.attributes {
-			if a.has(attr) {
-				present = append(present, attr)
-			}
-		}
-		if len(present) == 0 {
-			continue
-		}
-		used = append(used, a.describe(mode.attributes...))
-		if len(present) < len(mode.attributes) && requireOne {
-			missing := mode.attributes[0]
-			if missing == present[0] {
-				missing = mode.attributes[1]
-			}
+	for _, use := range bitbucket.CheckAuthModes(a.has) {
+		used = append(used, a.describe(use.Mode.Settings...))
+		if len(use.Missing) > 0 && requireOne {
+			missing := use.Missing[0]
 			diags.AddAttributeError(path.Root(missing), "Incomplete Bitbucket credentials",
 				fmt.Sprintf("%s is set but %s is not. Set %s (or BITBUCKET_%s) as well.",
-					a.describe(present...), missing, missing, strings.ToUpper(missing)))
+					a.describe(use.Present...), missing, missing, strings.ToUpper(missing)))
 		}
 	}
 	if len(used) > 1 {
 		diags.AddError("Conflicting Bitbucket credentials",
-			fmt.Sprintf("More than one way to authenticate is set: %s. Set only one of: username + token, "+
-				"access_token, or oauth_client_id + oauth_client_secret (a value from a BITBUCKET_* environment "+
-				"variable counts as set).", strings.Join(used, "; ")))
+			fmt.Sprintf("More than one way to authenticate is set: %s. Set only one of: %s (a value from a BITBUCKET_* "+
+				"environment variable counts as set).", strings.Join(used, "; "), bitbucket.AuthModeNames()))
 	}
 	if len(used) == 0 && requireOne {
 		diags.AddError("Missing Bitbucket credentials",
-			"No credentials are configured. Set username + token, access_token, or oauth_client_id + "+
-				"oauth_client_secret in the provider block, or the matching BITBUCKET_* environment variables.")
+			fmt.Sprintf("No credentials are configured. Set %s in the provider block, or the matching BITBUCKET_* "+
+				"environment variables.", bitbucket.AuthModeNames()))
 	}
 	return diags
 }
