@@ -108,8 +108,8 @@ func (e *accessTokenEphemeralResource) Schema(_ context.Context, _ ephemeral.Sch
 			"permissions": schema.SetAttribute{
 				Required:    true,
 				ElementType: types.StringType,
-				MarkdownDescription: "Permissions of the token: `REPO_READ`, `REPO_WRITE`, `REPO_ADMIN`, and for a project " +
-					"token also `PROJECT_READ`, `PROJECT_WRITE`, `PROJECT_ADMIN`. Checked before anything is created.",
+				MarkdownDescription: "Permissions of the token: " + codeList(repositoryPermissions) + ", and for a project " +
+					"token also " + codeList(projectPermissions) + ". Checked before anything is created.",
 				Validators: []validator.Set{setvalidator.SizeAtLeast(1)},
 			},
 			"id": schema.StringAttribute{

@@ -114,12 +114,7 @@ func (v tokenPermissionsValidator) ValidateSet(ctx context.Context, req validato
 
 // permissionsMarkdown documents the valid permissions of a level.
 func permissionsMarkdown(level bitbucket.TokenLevel) string {
-	valid := validTokenPermissions(level)
-	quoted := make([]string, len(valid))
-	for i, p := range valid {
-		quoted[i] = "`" + p + "`"
-	}
-	return "Permissions of the token, one or more of " + strings.Join(quoted, ", ") + ". Checked at plan time. " +
+	return "Permissions of the token, one or more of " + codeList(validTokenPermissions(level)) + ". Checked at plan time. " +
 		"Changed in place."
 }
 
