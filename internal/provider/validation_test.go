@@ -321,33 +321,24 @@ resource "bitbucket_repository_webhook" "test" {
 // 200 characters, within the 255 a name may have.
 func TestAccNameLengthCountsCharacters(t *testing.T) {
 	srv := startEmulator(t, emulator.DataCenter)
-	name := strings.Repeat("é", 200)
+	hookNamed := func(name string) string {
+		return providerConfig(srv) + fmt.Sprintf(`
+resource "bitbucket_repository_webhook" "test" {
+  workspace  = "PRJ"
+  repository = "api-service"
+  name       = %q
+  url        = "https://ci.example.com/hook"
+  events     = %s
+}
+`, name, pushEvents(emulator.DataCenter))
+	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories(),
 		Steps: []resource.TestStep{
+			{Config: hookNamed(strings.Repeat("é", 200)), PlanOnly: true, ExpectNonEmptyPlan: true},
 			{
-				Config: providerConfig(srv) + fmt.Sprintf(`
-resource "bitbucket_repository_webhook" "test" {
-  workspace  = "PRJ"
-  repository = "api-service"
-  name       = %q
-  url        = "https://ci.example.com/hook"
-  events     = %s
-}
-`, name, pushEvents(emulator.DataCenter)),
-				PlanOnly: true, ExpectNonEmptyPlan: true,
-			},
-			{
-				Config: providerConfig(srv) + fmt.Sprintf(`
-resource "bitbucket_repository_webhook" "test" {
-  workspace  = "PRJ"
-  repository = "api-service"
-  name       = %q
-  url        = "https://ci.example.com/hook"
-  events     = %s
-}
-`, strings.Repeat("é", 256), pushEvents(emulator.DataCenter)),
-				PlanOnly: true, ExpectError: errorText("name UTF-8 character count must be between 1 and 255, got: 256"),
+				Config: hookNamed(strings.Repeat("é", 256)), PlanOnly: true,
+				ExpectError: errorText("name UTF-8 character count must be between 1 and 255, got: 256"),
 			},
 		},
 	})
