@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/provider"
 )
@@ -45,11 +45,13 @@ func main() {
 		debug.SetMemoryLimit(softMemoryLimit)
 	}
 	stopProfiles := startProfiles(os.Getenv(profileDirEnv))
-	opts := providerserver.ServeOpts{
-		Address: "registry.terraform.io/bitbucket-iac/bitbucket",
-		Debug:   debugMode,
+	// provider.NewServer is the framework's server behind a guard that
+	// turns fractional numbers into user-facing errors.
+	var opts []tf6server.ServeOpt
+	if debugMode {
+		opts = append(opts, tf6server.WithManagedDebug())
 	}
-	err := providerserver.Serve(context.Background(), provider.New(version), opts)
+	err := tf6server.Serve("registry.terraform.io/bitbucket-iac/bitbucket", provider.NewServer(version), opts...)
 	// Terraform has shut the provider down. An interrupted run does not close
 	// ephemeral resources: revoke the tokens it left open, within the couple
 	// of seconds Terraform waits before killing the process.

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/emulator"
@@ -32,7 +31,9 @@ func TestMain(m *testing.M) {
 // against the emulator take milliseconds.
 func testProviderFactories() map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"bitbucket": providerserver.NewProtocol6WithError(New("test", WithRetryWait(time.Millisecond, 20*time.Millisecond))()),
+		"bitbucket": func() (tfprotov6.ProviderServer, error) {
+			return NewServer("test", WithRetryWait(time.Millisecond, 20*time.Millisecond))(), nil
+		},
 	}
 }
 

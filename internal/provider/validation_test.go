@@ -343,3 +343,50 @@ resource "bitbucket_repository_webhook" "test" {
 		},
 	})
 }
+
+// Issue 12 item 7: a fractional number is a user-facing error naming the
+// attribute, not "This is always an error in the provider".
+func TestAccFractionalNumbersArePlanErrors(t *testing.T) {
+	cases := map[string]struct {
+		config func(srv *emulator.Server) string
+		want   string
+	}{
+		"expiry_days": {func(srv *emulator.Server) string {
+			return providerConfig(srv) + `
+resource "bitbucket_project_access_token" "test" {
+  workspace   = "PRJ"
+  name        = "x"
+  permissions = ["PROJECT_READ"]
+  expiry_days = 1.5
+}
+`
+		}, "expiry_days is 1.5; it must be a whole number."},
+		"max_retries": {func(srv *emulator.Server) string {
+			return providerConfig(srv, "max_retries = 1.5") + repositoryRead("PRJ")
+		}, "max_retries is 1.5; it must be a whole number."},
+		"nested managed_token.expiry_days": {func(srv *emulator.Server) string {
+			return providerConfig(srv) + `
+resource "bitbucket_connection" "test" {
+  name       = "x"
+  workspace  = "PRJ"
+  repository = "api-service"
+  managed_token = {
+    level       = "repository"
+    permissions = ["REPO_READ"]
+    expiry_days = 2.25
+  }
+}
+`
+		}, "managed_token.expiry_days is 2.25; it must be a whole number."},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			srv := startEmulator(t, emulator.DataCenter)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories(),
+				Steps: []resource.TestStep{{Config: c.config(srv), PlanOnly: true,
+					ExpectError: errorText("Invalid", c.want)}},
+			})
+		})
+	}
+}
