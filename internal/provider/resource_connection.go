@@ -378,7 +378,7 @@ func (r *connectionResource) ConfigValidators(context.Context) []resource.Config
 	return []resource.ConfigValidator{
 		resourcevalidator.ExactlyOneOf(connectionCredentials...),
 		// Terraform 1.11+ warns that token_wo keeps the token out of state.
-		resourcevalidator.PreferWriteOnlyAttribute(path.MatchRoot("token"), path.MatchRoot("token_wo")),
+		preferWriteOnly{attribute: "token", writeOnly: "token_wo"},
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -503,9 +502,7 @@ func (r *webhookResource) webhookError(diags *diag.Diagnostics, action string, s
 // ConfigValidators: on Terraform 1.11+, a warning that secret_wo keeps the
 // secret out of state (the docs say "prefer secret_wo").
 func (r *webhookResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return []resource.ConfigValidator{
-		resourcevalidator.PreferWriteOnlyAttribute(path.MatchRoot("secret"), path.MatchRoot("secret_wo")),
-	}
+	return []resource.ConfigValidator{preferWriteOnly{attribute: "secret", writeOnly: "secret_wo"}}
 }
 
 var (

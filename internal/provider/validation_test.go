@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/emulator"
@@ -388,5 +389,17 @@ resource "bitbucket_connection" "test" {
 					ExpectError: errorText("Invalid", c.want)}},
 			})
 		})
+	}
+}
+
+// The guard is in front of the framework (not bypassed) and passes on the
+// optional protocol interfaces (terraform query needs list resources).
+func TestNewServerKeepsEveryProtocolInterface(t *testing.T) {
+	server := NewServer("test")()
+	if _, ok := server.(*wholeNumberGuard); !ok {
+		t.Fatalf("NewServer returned %T, not the guard", server)
+	}
+	if _, ok := server.(tfprotov6.ProviderServerWithListResource); !ok {
+		t.Error("the guard hides list resources")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -280,4 +281,32 @@ func (pd *providerData) checkTokenCreator(ctx context.Context, plan tfsdk.Plan, 
 		fmt.Sprintf("user is %q but the provider signs in as %q, and Bitbucket Data Center lets only a user create "+
 			"their own personal tokens. Leave user out (it defaults to the signed-in user), or give this resource a "+
 			"provider that signs in as %q with username + password.", user.ValueString(), pd.username, user.ValueString()))
+}
+
+// preferWriteOnly warns, where Terraform supports write-only attributes
+// (1.11+), that a secret set in attribute would be kept out of state by
+// writeOnly. It does what resourcevalidator.PreferWriteOnlyAttribute does,
+// but its warning names no attribute path: Terraform prints the source line
+// of a path, and that line holds the secret (the secrets audit caught it).
+type preferWriteOnly struct {
+	attribute, writeOnly string
+}
+
+func (v preferWriteOnly) Description(context.Context) string {
+	return fmt.Sprintf("prefer %s to %s", v.writeOnly, v.attribute)
+}
+func (v preferWriteOnly) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v preferWriteOnly) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	if !req.ClientCapabilities.WriteOnlyAttributesAllowed {
+		return
+	}
+	var value types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(v.attribute), &value)...)
+	if value.IsNull() {
+		return
+	}
+	resp.Diagnostics.AddWarning("Prefer the write-only "+v.writeOnly,
+		fmt.Sprintf("%s is kept in plan and state. This Terraform supports write-only attributes: set %s (with its "+
+			"version attribute) instead, and the secret is never stored.", v.attribute, v.writeOnly))
 }

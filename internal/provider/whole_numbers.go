@@ -16,8 +16,24 @@ import (
 // server behind wholeNumberGuard.
 func NewServer(version string, opts ...Option) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
-		return &wholeNumberGuard{ProviderServer: providerserver.NewProtocol6(New(version, opts...)())()}
+		inner := providerserver.NewProtocol6(New(version, opts...)())()
+		// The guard must pass on every optional protocol interface the
+		// framework implements (list resources, actions, state stores):
+		// terraform-plugin-go finds them by type assertion.
+		full, ok := inner.(fullProviderServer)
+		if !ok {
+			return inner
+		}
+		return &wholeNumberGuard{fullProviderServer: full}
 	}
+}
+
+// fullProviderServer is every protocol interface the framework's server
+// implements.
+type fullProviderServer interface {
+	tfprotov6.ProviderServerWithListResource
+	tfprotov6.ProviderServerWithActions
+	tfprotov6.ProviderServerWithStateStores
 }
 
 // wholeNumberGuard answers a configuration that gives a fractional number
@@ -26,7 +42,7 @@ func NewServer(version string, opts ...Option) func() tfprotov6.ProviderServer {
 // conversion before any validator runs. Every number attribute of this
 // provider is a whole number, so any fraction is the user's mistake.
 type wholeNumberGuard struct {
-	tfprotov6.ProviderServer
+	fullProviderServer
 
 	once    sync.Once
 	schemas *tfprotov6.GetProviderSchemaResponse
@@ -45,7 +61,7 @@ func (g *wholeNumberGuard) ValidateProviderConfig(ctx context.Context, req *tfpr
 			return &tfprotov6.ValidateProviderConfigResponse{Diagnostics: diags}, nil
 		}
 	}
-	return g.ProviderServer.ValidateProviderConfig(ctx, req)
+	return g.fullProviderServer.ValidateProviderConfig(ctx, req)
 }
 
 func (g *wholeNumberGuard) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
@@ -54,7 +70,7 @@ func (g *wholeNumberGuard) ValidateResourceConfig(ctx context.Context, req *tfpr
 			return &tfprotov6.ValidateResourceConfigResponse{Diagnostics: diags}, nil
 		}
 	}
-	return g.ProviderServer.ValidateResourceConfig(ctx, req)
+	return g.fullProviderServer.ValidateResourceConfig(ctx, req)
 }
 
 func (g *wholeNumberGuard) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
@@ -63,7 +79,7 @@ func (g *wholeNumberGuard) ValidateDataResourceConfig(ctx context.Context, req *
 			return &tfprotov6.ValidateDataResourceConfigResponse{Diagnostics: diags}, nil
 		}
 	}
-	return g.ProviderServer.ValidateDataResourceConfig(ctx, req)
+	return g.fullProviderServer.ValidateDataResourceConfig(ctx, req)
 }
 
 func (g *wholeNumberGuard) ValidateEphemeralResourceConfig(ctx context.Context, req *tfprotov6.ValidateEphemeralResourceConfigRequest) (*tfprotov6.ValidateEphemeralResourceConfigResponse, error) {
@@ -72,7 +88,7 @@ func (g *wholeNumberGuard) ValidateEphemeralResourceConfig(ctx context.Context, 
 			return &tfprotov6.ValidateEphemeralResourceConfigResponse{Diagnostics: diags}, nil
 		}
 	}
-	return g.ProviderServer.ValidateEphemeralResourceConfig(ctx, req)
+	return g.fullProviderServer.ValidateEphemeralResourceConfig(ctx, req)
 }
 
 // fractionalNumbers reports every known number in config that is not whole.
@@ -122,3 +138,5 @@ func attributePathString(p *tftypes.AttributePath) string {
 	}
 	return strings.ReplaceAll(strings.Join(parts, "."), ".[", "[")
 }
+
+var _ fullProviderServer = &wholeNumberGuard{}
