@@ -399,7 +399,7 @@ func TestNewServerKeepsEveryProtocolInterface(t *testing.T) {
 	if _, ok := server.(*wholeNumberGuard); !ok {
 		t.Fatalf("NewServer returned %T, not the guard", server)
 	}
-	if _, ok := server.(tfprotov6.ProviderServerWithListResource); !ok {
+	if _, ok := server.(tfprotov6.ProviderServerWithListResource); !ok { //nolint:staticcheck // the interface terraform-plugin-go asserts today
 		t.Error("the guard hides list resources")
 	}
 }

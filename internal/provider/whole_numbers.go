@@ -31,9 +31,9 @@ func NewServer(version string, opts ...Option) func() tfprotov6.ProviderServer {
 // fullProviderServer is every protocol interface the framework's server
 // implements.
 type fullProviderServer interface {
-	tfprotov6.ProviderServerWithListResource
-	tfprotov6.ProviderServerWithActions
-	tfprotov6.ProviderServerWithStateStores
+	tfprotov6.ProviderServerWithListResource //nolint:staticcheck // deprecated only until the methods move into ProviderServer
+	tfprotov6.ProviderServerWithActions      //nolint:staticcheck // deprecated only until the methods move into ProviderServer
+	tfprotov6.ProviderServerWithStateStores  //nolint:staticcheck // deprecated only until the methods move into ProviderServer
 }
 
 // wholeNumberGuard answers a configuration that gives a fractional number
