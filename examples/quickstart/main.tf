@@ -75,8 +75,10 @@ resource "bitbucket_connection" "ci" {
     level       = "repository"
     permissions = ["REPO_READ"]
   } : null
-  # Cloud: the token made in the web UI is supplied and verified.
-  token = var.product == "cloud" ? var.service_token : null
+  # Cloud: the token made in the web UI is supplied (write-only: never in
+  # plan or state) and verified.
+  token_wo         = var.product == "cloud" ? var.service_token : null
+  token_wo_version = var.product == "cloud" ? 1 : null
 }
 
 output "connection" {
