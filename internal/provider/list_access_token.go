@@ -31,6 +31,38 @@ type tokenListConfig struct {
 	Name       types.String
 }
 
+// owner is the filter of the owner attribute name.
+func (c *tokenListConfig) owner(name string) *types.String {
+	switch name {
+	case "workspace":
+		return &c.Workspace
+	case "repository":
+		return &c.Repository
+	case "user":
+		return &c.User
+	}
+	panic(fmt.Sprintf("provider: unknown token owner attribute %q", name))
+}
+
+// tokenListOwnerAttributes are the list filters of the owner attributes
+// (tokenLevelSpec.owner names those of a level).
+var tokenListOwnerAttributes = map[string]schema.Attribute{
+	"workspace": schema.StringAttribute{
+		Optional: true, Validators: []validator.String{workspaceValidator},
+		MarkdownDescription: "Data Center project key. Defaults to the provider's `workspace`.",
+	},
+	"repository": schema.StringAttribute{
+		Optional: true, Validators: []validator.String{repositoryValidator},
+		MarkdownDescription: "Repository slug. When omitted, the tokens of every repository in the project are " +
+			"listed (every page of the repository list is read).",
+	},
+	"user": schema.StringAttribute{
+		Optional: true, Validators: []validator.String{userValidator},
+		MarkdownDescription: "Slug of the user whose personal tokens are listed. Defaults to the user the " +
+			"provider authenticates as.",
+	},
+}
+
 // NewProjectAccessTokenListResource lists project access tokens.
 func NewProjectAccessTokenListResource() list.ListResource {
 	return &accessTokenListResource{accessTokenResource{level: bitbucket.TokenLevelProject}}
@@ -58,33 +90,11 @@ func (r *accessTokenListResource) ListResourceConfigSchema(_ context.Context, _ 
 			Validators: nonEmpty,
 		},
 	}
-	var description string
-	switch r.level {
-	case bitbucket.TokenLevelProject:
-		attributes["workspace"] = schema.StringAttribute{
-			Optional: true, Validators: []validator.String{workspaceValidator},
-			MarkdownDescription: "Data Center project key. Defaults to the provider's `workspace`.",
-		}
-		description = "Lists the HTTP access tokens of a Data Center project."
-	case bitbucket.TokenLevelRepository:
-		attributes["workspace"] = schema.StringAttribute{
-			Optional: true, Validators: []validator.String{workspaceValidator},
-			MarkdownDescription: "Data Center project key. Defaults to the provider's `workspace`.",
-		}
-		attributes["repository"] = schema.StringAttribute{
-			Optional: true, Validators: []validator.String{repositoryValidator},
-			MarkdownDescription: "Repository slug. When omitted, the tokens of every repository in the project are " +
-				"listed (every page of the repository list is read).",
-		}
-		description = "Lists the HTTP access tokens of a Data Center repository, or of every repository in a project."
-	default:
-		attributes["user"] = schema.StringAttribute{
-			Optional: true, Validators: []validator.String{userValidator},
-			MarkdownDescription: "Slug of the user whose personal tokens are listed. Defaults to the user the " +
-				"provider authenticates as.",
-		}
-		description = "Lists the personal HTTP access tokens of a Data Center user."
+	spec := tokenLevel(r.level)
+	for _, name := range spec.owner {
+		attributes[name] = tokenListOwnerAttributes[name]
 	}
+	description := spec.listDescription
 	resp.Schema = schema.Schema{
 		MarkdownDescription: description + " Data Center only: Bitbucket Cloud has no API for access tokens.",
 		Attributes:          attributes,
@@ -102,14 +112,8 @@ func (r *accessTokenListResource) List(ctx context.Context, req list.ListRequest
 		diags.Append(req.Config.GetAttribute(ctx, path.Root(name), into)...)
 	}
 	get("name", &cfg.Name)
-	switch r.level {
-	case bitbucket.TokenLevelProject:
-		get("workspace", &cfg.Workspace)
-	case bitbucket.TokenLevelRepository:
-		get("workspace", &cfg.Workspace)
-		get("repository", &cfg.Repository)
-	default:
-		get("user", &cfg.User)
+	for _, name := range tokenLevel(r.level).owner {
+		get(name, cfg.owner(name))
 	}
 	if caps := r.data.client.Capabilities(); !diags.HasError() && !caps.AccessTokens {
 		diags.AddError("Access tokens cannot be listed here", caps.AccessTokensUnsupported)
@@ -182,19 +186,7 @@ func (r *accessTokenListResource) listScopes(ctx context.Context, cfg tokenListC
 func (r *accessTokenListResource) listResult(ctx context.Context, req list.ListRequest, scope bitbucket.TokenScope, token *bitbucket.AccessToken) list.ListResult {
 	result := req.NewListResult(ctx)
 	owner := tokenOwner{Workspace: types.StringNull(), Repository: types.StringNull(), User: types.StringNull()}
-	switch r.level {
-	case bitbucket.TokenLevelProject:
-		owner.Workspace = types.StringValue(scope.Workspace)
-	case bitbucket.TokenLevelRepository:
-		owner.Workspace, owner.Repository = types.StringValue(scope.Workspace), types.StringValue(scope.Repository)
-	default:
-		user := token.User
-		if user == "" {
-			user = scope.User
-		}
-		scope.User = user
-		owner.User = types.StringValue(user)
-	}
+	scope, owner = tokenLevel(r.level).listOwner(scope, token, owner)
 	result.DisplayName = fmt.Sprintf("%s (%s)", token.Name, describeToken(scope, token.ID))
 	var m accessTokenModel
 	fillToken(&m, token)

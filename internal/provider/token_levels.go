@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
 )
@@ -33,6 +34,11 @@ type tokenLevelSpec struct {
 	description string
 	// where names the owner of a token of scope ("of project PRJ").
 	where func(scope bitbucket.TokenScope) string
+	// listDescription opens the list resource's documentation.
+	listDescription string
+	// listOwner fills the owner attributes of a listed token of scope
+	// (owner comes in all null) and returns the scope it names.
+	listOwner func(scope bitbucket.TokenScope, token *bitbucket.AccessToken, owner tokenOwner) (bitbucket.TokenScope, tokenOwner)
 	// get reads plan, state or config of the level's resource into the
 	// shared model and the owner; set writes them back.
 	get func(ctx context.Context, get func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) (accessTokenModel, tokenOwner)
@@ -55,7 +61,12 @@ var tokenLevels = map[bitbucket.TokenLevel]*tokenLevelSpec{
 		minimumVersion: "7.18",
 		description: "Manages a Bitbucket Data Center project HTTP access token: it acts on the project and every " +
 			"repository in it (the caller needs PROJECT_ADMIN).",
-		where: func(s bitbucket.TokenScope) string { return "of project " + s.Workspace },
+		where:           func(s bitbucket.TokenScope) string { return "of project " + s.Workspace },
+		listDescription: "Lists the HTTP access tokens of a Data Center project.",
+		listOwner: func(s bitbucket.TokenScope, _ *bitbucket.AccessToken, o tokenOwner) (bitbucket.TokenScope, tokenOwner) {
+			o.Workspace = types.StringValue(s.Workspace)
+			return s, o
+		},
 		get: func(ctx context.Context, get func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) (accessTokenModel, tokenOwner) {
 			var m projectAccessTokenModel
 			diags.Append(get(ctx, &m)...)
@@ -73,7 +84,12 @@ var tokenLevels = map[bitbucket.TokenLevel]*tokenLevelSpec{
 		minimumVersion: "7.18",
 		description: "Manages a Bitbucket Data Center repository HTTP access token: it acts on one repository (the " +
 			"caller needs REPO_ADMIN). Services such as Appcircle work with repository tokens.",
-		where: func(s bitbucket.TokenScope) string { return "of repository " + s.Workspace + "/" + s.Repository },
+		where:           func(s bitbucket.TokenScope) string { return "of repository " + s.Workspace + "/" + s.Repository },
+		listDescription: "Lists the HTTP access tokens of a Data Center repository, or of every repository in a project.",
+		listOwner: func(s bitbucket.TokenScope, _ *bitbucket.AccessToken, o tokenOwner) (bitbucket.TokenScope, tokenOwner) {
+			o.Workspace, o.Repository = types.StringValue(s.Workspace), types.StringValue(s.Repository)
+			return s, o
+		},
 		get: func(ctx context.Context, get func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) (accessTokenModel, tokenOwner) {
 			var m repositoryAccessTokenModel
 			diags.Append(get(ctx, &m)...)
@@ -96,6 +112,15 @@ var tokenLevels = map[bitbucket.TokenLevel]*tokenLevelSpec{
 				return "of the authenticated user"
 			}
 			return "of user " + s.User
+		},
+		listDescription: "Lists the personal HTTP access tokens of a Data Center user.",
+		listOwner: func(s bitbucket.TokenScope, t *bitbucket.AccessToken, o tokenOwner) (bitbucket.TokenScope, tokenOwner) {
+			// A token names its user; the scope may not (the authenticated user).
+			if t.User != "" {
+				s.User = t.User
+			}
+			o.User = types.StringValue(s.User)
+			return s, o
 		},
 		get: func(ctx context.Context, get func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) (accessTokenModel, tokenOwner) {
 			var m userAccessTokenModel
