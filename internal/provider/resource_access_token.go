@@ -552,9 +552,7 @@ func (r *accessTokenResource) Update(ctx context.Context, req resource.UpdateReq
 		token, err := r.data.client.UpdateAccessToken(ctx, scope, id, bitbucket.AccessTokenInput{Name: in.Name, Permissions: in.Permissions})
 		if errors.Is(err, bitbucket.ErrNotFound) {
 			resp.Diagnostics.AddError("Access token was revoked",
-				fmt.Sprintf("The %s no longer exists: it was revoked outside Terraform after the state was last refreshed "+
-					"(during this run, or before it when the run skipped the refresh, as -refresh=false does). Run terraform "+
-					"apply again (with refresh) to create a new one.", describeToken(scope, id)))
+				goneSinceRefresh(describeToken(scope, id), "revoked", "create a new one"))
 			return
 		}
 		if err != nil {

@@ -418,9 +418,7 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 	hook, err := r.data.client.UpdateWebhook(ctx, scope, id, in)
 	if errors.Is(err, bitbucket.ErrNotFound) {
 		resp.Diagnostics.AddError("Webhook was deleted",
-			fmt.Sprintf("The %s no longer exists: it was deleted outside Terraform after the state was last refreshed "+
-				"(during this run, or before it when the run skipped the refresh, as -refresh=false does). Run terraform apply "+
-				"again (with refresh) to create it.", describeHook(scope, id)))
+			goneSinceRefresh(describeHook(scope, id), "deleted", "create it"))
 		return
 	}
 	if err != nil {
