@@ -346,20 +346,8 @@ func connectionWebhookSchema() schema.SingleNestedAttribute {
 					"Cloud; `repo:refs_changed`, `pr:opened` on Data Center), checked at plan time.",
 				Validators: []validator.Set{setvalidator.SizeAtLeast(1)},
 			},
-			"secret_wo": schema.StringAttribute{
-				Optional: true, Sensitive: true, WriteOnly: true,
-				MarkdownDescription: "Write-only secret that signs deliveries; sent on create and whenever " +
-					"`secret_wo_version` changes.",
-				Validators: []validator.String{
-					stringvalidator.UTF8LengthBetween(1, 128),
-					stringvalidator.AlsoRequires(parent.AtName("secret_wo_version")),
-				},
-			},
-			"secret_wo_version": schema.Int64Attribute{
-				Optional:            true,
-				MarkdownDescription: "Change this number to send `secret_wo` again (rotation).",
-				Validators:          []validator.Int64{int64validator.AlsoRequires(parent.AtName("secret_wo"))},
-			},
+			"secret_wo":         secretWOAttribute(parent.AtName),
+			"secret_wo_version": secretWOVersionAttribute(parent.AtName),
 			"active": schema.BoolAttribute{
 				Optional:            true,
 				MarkdownDescription: "Whether events are delivered. Unset means `true`.",

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -113,28 +112,12 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				"Prefer `secret_wo`. Conflicts with `secret_wo`. Cloud never returns a secret, so a secret changed " +
 				"out of band on Cloud is noticed only when it was removed (`secret_set`).",
 			Validators: []validator.String{
-				stringvalidator.UTF8LengthBetween(1, 128),
+				webhookSecretLength,
 				stringvalidator.ConflictsWith(path.MatchRoot("secret_wo")),
 			},
 		},
-		"secret_wo": schema.StringAttribute{
-			Optional: true, Sensitive: true, WriteOnly: true,
-			MarkdownDescription: "Write-only secret (Terraform 1.11+): sent to Bitbucket but never stored in state " +
-				"or plan. It is sent on create and whenever `secret_wo_version` changes. To notice a secret changed " +
-				"outside Terraform on Data Center (which returns secrets), the provider keeps in private state an " +
-				"HMAC-SHA256 of it under a random key of this resource's own, and that key: no unsalted hash, but " +
-				"whoever reads the state can still test guesses, so use a long random secret.",
-			Validators: []validator.String{
-				stringvalidator.UTF8LengthBetween(1, 128),
-				stringvalidator.ConflictsWith(path.MatchRoot("secret")),
-				stringvalidator.AlsoRequires(path.MatchRoot("secret_wo_version")),
-			},
-		},
-		"secret_wo_version": schema.Int64Attribute{
-			Optional:            true,
-			MarkdownDescription: "Change this number to send `secret_wo` again (rotation).",
-			Validators:          []validator.Int64{int64validator.AlsoRequires(path.MatchRoot("secret_wo"))},
-		},
+		"secret_wo":         secretWOAttribute(path.MatchRoot, stringvalidator.ConflictsWith(path.MatchRoot("secret"))),
+		"secret_wo_version": secretWOVersionAttribute(path.MatchRoot),
 		"secret_set": schema.BoolAttribute{
 			Computed: true,
 			MarkdownDescription: "Whether Bitbucket holds the secret this configuration sets. When a secret is " +

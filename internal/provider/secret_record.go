@@ -7,7 +7,12 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
 // What the provider keeps of a write-only secret (a webhook's `secret_wo`,
@@ -28,6 +33,37 @@ import (
 // one HMAC per guess, as they could test guesses against the webhook
 // itself. Use long random secrets and protect the state. On Bitbucket
 // Cloud, which never returns secrets, no record is kept.
+
+// secretRecordDescription tells, in an attribute's description, what the
+// record is; every `secret_wo` of a webhook says it.
+const secretRecordDescription = "To notice a secret changed outside Terraform on Data Center (which returns " +
+	"secrets), the provider keeps in private state an HMAC-SHA256 of it under a random key of this resource's own, " +
+	"and that key: no unsalted hash, but whoever reads the state can still test guesses, so use a long random secret."
+
+// webhookSecretLength bounds a webhook secret (`secret`, `secret_wo`).
+var webhookSecretLength = stringvalidator.UTF8LengthBetween(1, 128)
+
+// secretWOAttribute is a webhook's `secret_wo` (the webhook resources' and
+// the connection's `webhook`); sibling names an attribute beside it, more
+// are further validators.
+func secretWOAttribute(sibling func(string) path.Expression, more ...validator.String) schema.StringAttribute {
+	validators := append([]validator.String{webhookSecretLength}, more...)
+	return schema.StringAttribute{
+		Optional: true, Sensitive: true, WriteOnly: true,
+		MarkdownDescription: "Write-only secret (Terraform 1.11+): sent to Bitbucket but never stored in state " +
+			"or plan. It is sent on create and whenever `secret_wo_version` changes. " + secretRecordDescription,
+		Validators: append(validators, stringvalidator.AlsoRequires(sibling("secret_wo_version"))),
+	}
+}
+
+// secretWOVersionAttribute is the `secret_wo_version` beside secretWOAttribute.
+func secretWOVersionAttribute(sibling func(string) path.Expression) schema.Int64Attribute {
+	return schema.Int64Attribute{
+		Optional:            true,
+		MarkdownDescription: "Change this number to send `secret_wo` again (rotation).",
+		Validators:          []validator.Int64{int64validator.AlsoRequires(sibling("secret_wo"))},
+	}
+}
 
 const (
 	// privateSecretRecord is the private-state key of the record.
