@@ -256,6 +256,22 @@ func knownStrings(ctx context.Context, set types.Set, diags *diag.Diagnostics) [
 	return out
 }
 
+// setEqualsStrings is whether set is known, every element known, and holds
+// exactly want (in any order).
+func setEqualsStrings(ctx context.Context, set types.Set, want []string) bool {
+	if set.IsNull() || set.IsUnknown() {
+		return false
+	}
+	var diags diag.Diagnostics
+	got := knownStrings(ctx, set, &diags)
+	if diags.HasError() || len(got) != len(set.Elements()) {
+		return false
+	}
+	want = slices.Clone(want)
+	slices.Sort(want)
+	return slices.Equal(got, want)
+}
+
 // stringSet is a set of strings (empty, not null, for none).
 func stringSet(values []string) types.Set {
 	elems := make([]attr.Value, 0, len(values))

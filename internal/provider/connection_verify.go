@@ -54,20 +54,6 @@ func levelsForPermissions(perms []string) []string {
 	return levelsUpTo(strongest)
 }
 
-func setEqualsStrings(ctx context.Context, set types.Set, want []string) bool {
-	if set.IsNull() || set.IsUnknown() {
-		return false
-	}
-	var got []string
-	if diags := set.ElementsAs(ctx, &got, false); diags.HasError() {
-		return false
-	}
-	slices.Sort(got)
-	want = slices.Clone(want)
-	slices.Sort(want)
-	return slices.Equal(got, want)
-}
-
 func describeLevels(levels []string) string {
 	if len(levels) == 0 {
 		return "nothing"
