@@ -350,15 +350,22 @@ func connectionHookInput(ctx context.Context, name string, wh connectionWebhookM
 }
 
 // createHook creates the webhook with the provider's credentials, adopting
-// one whose create answer was lost.
-func (r *connectionResource) createHook(ctx context.Context, m connectionModel, wh connectionWebhookModel, secret string, private privateSetKey, diags *diag.Diagnostics) *remoteHook {
+// one whose create answer was lost. before is the scope's listing taken
+// just now (hooksBefore), or nil to list it first.
+func (r *connectionResource) createHook(ctx context.Context, m connectionModel, wh connectionWebhookModel, secret string, before map[string]bool, private privateSetKey, diags *diag.Diagnostics) *remoteHook {
 	client := r.data.client
 	scope := hookScopeOf(m)
 	in := connectionHookInput(ctx, m.Name.ValueString(), wh, diags)
 	if secret != "" {
 		in.Secret = &secret
 	}
-	hook, err := createWebhook(ctx, client, scope, in)
+	var hook *bitbucket.Webhook
+	var err error
+	if before != nil {
+		hook, err = createListedWebhook(ctx, client, scope, in, before)
+	} else {
+		hook, err = createWebhook(ctx, client, scope, in)
+	}
 	if err != nil {
 		clientErrorDiagnostic(diags, client, "create the webhook of "+describeConnection(m), err)
 		return nil
@@ -386,7 +393,7 @@ func (r *connectionResource) applyHook(ctx context.Context, plan, state, config 
 		remote.hook = nil
 	case wh == nil:
 	case remote.hook == nil:
-		remote.hook = r.createHook(ctx, plan, *wh, secret, private, diags)
+		remote.hook = r.createHook(ctx, plan, *wh, secret, nil, private, diags)
 		return remote.hook != nil
 	case !plan.Webhook.Equal(state.Webhook) || !plan.Name.Equal(state.Name):
 		prior := nestedAs[connectionWebhookModel](ctx, state.Webhook, diags)
@@ -422,8 +429,10 @@ func (r *connectionResource) updateHook(ctx context.Context, plan connectionMode
 // token of the connection's name in the place this connection would make
 // its own: a connection is found by its name, so a second one could never
 // be imported. The existing one is never taken over (a person may have
-// made it); importing it is the user's decision.
-func (r *connectionResource) refuseExisting(ctx context.Context, plan connectionModel, mt *managedTokenModel, wh *connectionWebhookModel, diags *diag.Diagnostics) bool {
+// made it); importing it is the user's decision. hooksListed is the listing of
+// the webhook scope (hooksBefore; nil without a webhook), which the
+// webhook's create reuses instead of listing the scope again.
+func (r *connectionResource) refuseExisting(ctx context.Context, plan connectionModel, mt *managedTokenModel, wh *connectionWebhookModel, diags *diag.Diagnostics) (hooksListed map[string]bool, ok bool) {
 	client := r.data.client
 	name := plan.Name.ValueString()
 	var found string
@@ -431,8 +440,9 @@ func (r *connectionResource) refuseExisting(ctx context.Context, plan connection
 		hooks, err := client.ListWebhooks(ctx, hookScopeOf(plan))
 		if err != nil {
 			clientErrorDiagnostic(diags, client, "list the webhooks for "+describeConnection(plan), err)
-			return false
+			return nil, false
 		}
+		hooksListed = hooksBefore(hooks)
 		for _, h := range hooks {
 			if h.Name == name {
 				found = fmt.Sprintf("A webhook named %q (id %s)", name, h.ID)
@@ -444,7 +454,7 @@ func (r *connectionResource) refuseExisting(ctx context.Context, plan connection
 		tokens, err := client.ListAccessTokens(ctx, tokenScope(plan, level))
 		if err != nil {
 			r.tokenError(diags, fmt.Sprintf("list the %s tokens for %s", level, describeConnection(plan)), tokenScope(plan, level), err)
-			return false
+			return nil, false
 		}
 		for _, t := range tokens {
 			if t.Name == name {
@@ -457,9 +467,9 @@ func (r *connectionResource) refuseExisting(ctx context.Context, plan connection
 			fmt.Sprintf("%s already exists: import it as %s (terraform import, or an import block with that id), or "+
 				"rename or delete it in Bitbucket. A connection is found by its name, so the provider does not make a "+
 				"second one.", found, plan.ID.ValueString()))
-		return false
+		return nil, false
 	}
-	return true
+	return hooksListed, true
 }
 
 // lookUp finds an imported connection by its name: the repository, the

@@ -115,18 +115,32 @@ func interruptedError(cause error, what string) error {
 // answer is resolved by adoptOrCreateWebhook. Webhooks, connections and
 // anything else that makes hooks use it.
 func createWebhook(ctx context.Context, client bitbucket.Client, scope bitbucket.WebhookScope, in bitbucket.WebhookInput) (*bitbucket.Webhook, error) {
-	snapshot, err := snapshotBeforeCreate(ctx,
-		func(ctx context.Context) ([]bitbucket.Webhook, error) { return client.ListWebhooks(ctx, scope) },
-		func(h bitbucket.Webhook) string { return h.ID }, sameHook(in))
+	hooks, err := client.ListWebhooks(ctx, scope)
 	if err != nil {
 		return nil, fmt.Errorf("listing the existing webhooks before creating one: %w", err)
 	}
+	return createListedWebhook(ctx, client, scope, in, hooksBefore(hooks))
+}
+
+// hooksBefore are the ids of hooks, a scope's listing taken before a create.
+// It is never nil, so a caller can tell "listed, empty" from "not listed".
+func hooksBefore(hooks []bitbucket.Webhook) map[string]bool {
+	before := make(map[string]bool, len(hooks))
+	for _, h := range hooks {
+		before[h.ID] = true
+	}
+	return before
+}
+
+// createListedWebhook is createWebhook for a caller that has just listed the
+// scope's hooks itself (before, from hooksBefore): one listing serves both.
+func createListedWebhook(ctx context.Context, client bitbucket.Client, scope bitbucket.WebhookScope, in bitbucket.WebhookInput, before map[string]bool) (*bitbucket.Webhook, error) {
 	hook, err := client.CreateWebhook(ctx, scope, in)
 	if !bitbucket.IsUncertain(err) {
 		return hook, err
 	}
 	tflog.Warn(ctx, "Webhook create answer lost; looking for the webhook it may have made", map[string]any{"error": err.Error()})
-	return adoptOrCreateWebhook(ctx, client, scope, in, &lostCreate{err: err, before: snapshot.before})
+	return adoptOrCreateWebhook(ctx, client, scope, in, &lostCreate{err: err, before: before})
 }
 
 // sameHook matches a webhook the request in would make.

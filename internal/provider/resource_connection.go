@@ -590,8 +590,11 @@ func (r *connectionResource) Create(ctx context.Context, req resource.CreateRequ
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	mt := nestedAs[managedTokenModel](ctx, plan.ManagedToken, &resp.Diagnostics)
 	wh := nestedAs[connectionWebhookModel](ctx, plan.Webhook, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() || !r.refuseExisting(ctx, plan, mt, wh, &resp.Diagnostics) ||
-		!r.refuseExistingKey(ctx, plan, &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	hooksListed, ok := r.refuseExisting(ctx, plan, mt, wh, &resp.Diagnostics)
+	if !ok || !r.refuseExistingKey(ctx, plan, &resp.Diagnostics) {
 		return
 	}
 	var remote remoteConnection
@@ -612,7 +615,7 @@ func (r *connectionResource) Create(ctx context.Context, req resource.CreateRequ
 	}
 	if wh != nil {
 		secret := nestedAs[connectionWebhookModel](ctx, config.Webhook, &resp.Diagnostics).SecretWO.ValueString()
-		if remote.hook = r.createHook(ctx, plan, *wh, secret, resp.Private, &resp.Diagnostics); remote.hook == nil {
+		if remote.hook = r.createHook(ctx, plan, *wh, secret, hooksListed, resp.Private, &resp.Diagnostics); remote.hook == nil {
 			return
 		}
 	}
