@@ -389,7 +389,8 @@ func (c *cloudClient) DeleteWebhook(ctx context.Context, scope WebhookScope, id 
 }
 
 // errCloudTokens says why access tokens are not managed on Cloud.
-var errCloudTokens = fmt.Errorf("access tokens: %w: Bitbucket Cloud has no API to create, read or revoke access tokens; create them in the web UI (Repository, Project or Workspace settings > Access tokens) and pass them in as a variable", ErrUnsupported)
+// The provider asks Capabilities first, so it is only met by other callers.
+var errCloudTokens = fmt.Errorf("access tokens: %w: %s", ErrUnsupported, cloudTokensUnsupported)
 
 func (c *cloudClient) CreateAccessToken(context.Context, TokenScope, AccessTokenInput) (*AccessToken, error) {
 	return nil, errCloudTokens

@@ -230,6 +230,12 @@ func planDefaultWorkspace(ctx context.Context, pd *providerData, planned types.S
 	return !resp.Diagnostics.HasError()
 }
 
+// cloudHasNoTokens is why the token resources, the ephemeral token, the
+// token list resources and managed tokens are Data Center only, in their
+// descriptions. The error a Cloud plan gets is the client's capability
+// reason (bitbucket.Capabilities.AccessTokensUnsupported).
+const cloudHasNoTokens = "Bitbucket Cloud has no API for access tokens"
+
 // goneSinceRefresh says why an update found its object missing: it went
 // outside Terraform after the state was last refreshed, which is during this
 // run or, with -refresh=false, before it. how is "deleted" or "revoked",

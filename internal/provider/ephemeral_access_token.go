@@ -74,8 +74,8 @@ func (e *accessTokenEphemeralResource) Schema(_ context.Context, _ ephemeral.Sch
 			"such as `bitbucket_repository_webhook.secret_wo`. A repository token when `repository` is set, otherwise a "+
 			"project token. Its value never reaches the plan or state. Terraform opens ephemeral resources in "+
 			"every operation that needs them, so a plan and the apply that follows each get their own token. Like the "+
-			"token resources it needs Data Center and a provider that authenticates with `username` + a password; on "+
-			"Bitbucket Cloud, which has no API for access tokens, it fails and says what to do instead.\n\n"+
+			"token resources it needs Data Center and a provider that authenticates with `username` + a password; "+
+			cloudHasNoTokens+", so on Cloud it fails and says what to do instead.\n\n"+
 			"**How long the token lives.** It is revoked when Terraform closes the ephemeral resource at the end of the "+
 			"operation (the revoke gets a short time budget of its own if Terraform has already cancelled the "+
 			"provider's requests). Terraform 1.11 does not close ephemeral resources when a run is interrupted "+

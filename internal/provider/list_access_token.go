@@ -96,7 +96,7 @@ func (r *accessTokenListResource) ListResourceConfigSchema(_ context.Context, _ 
 	}
 	description := spec.listDescription
 	resp.Schema = schema.Schema{
-		MarkdownDescription: description + " Data Center only: Bitbucket Cloud has no API for access tokens.",
+		MarkdownDescription: description + " Data Center only: " + cloudHasNoTokens + ".",
 		Attributes:          attributes,
 	}
 }

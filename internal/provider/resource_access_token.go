@@ -218,7 +218,7 @@ func (r *accessTokenResource) Schema(_ context.Context, _ resource.SchemaRequest
 		attributes[name] = owner[name]
 	}
 	description := spec.description
-	description += " Data Center only: on Bitbucket Cloud, which has no API for access tokens, the plan fails and " +
+	description += " Data Center only: " + cloudHasNoTokens + ", so on Cloud the plan fails and " +
 		"says what to do instead. Bitbucket does not let a token create tokens, so the provider must authenticate " +
 		"with `username` + a password in `token`. If the answer to a create is lost, the provider revokes the token " +
 		"that request created (its value was only in the lost answer) and creates another, so no token is left " +

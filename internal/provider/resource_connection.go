@@ -292,8 +292,8 @@ func connectionComputedAttributes() map[string]schema.Attribute {
 func managedTokenSchema() schema.SingleNestedAttribute {
 	return schema.SingleNestedAttribute{
 		Optional: true,
-		MarkdownDescription: "A token the provider creates for the service (Bitbucket Data Center only: Cloud " +
-			"has no API to create tokens, so there this is a plan-time error; supply `token` or `token_wo`). " +
+		MarkdownDescription: "A token the provider creates for the service (Bitbucket Data Center only: " + cloudHasNoTokens +
+			", so on Cloud this is a plan-time error; supply `token` or `token_wo`). " +
 			"It gets exactly `permissions`, its value is in `token`, and it is revoked when the connection " +
 			"is destroyed. A token revoked or changed outside Terraform is recreated or restored on the next " +
 			"apply.",
