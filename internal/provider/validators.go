@@ -93,7 +93,7 @@ type authModeValidator struct{}
 var _ provider.ConfigValidator = authModeValidator{}
 
 func (authModeValidator) Description(context.Context) string {
-	return "at most one of username + token, access_token, oauth_client_id + oauth_client_secret is set"
+	return "at most one of " + bitbucket.AuthModeNames() + " is set"
 }
 
 func (v authModeValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
