@@ -201,6 +201,16 @@ func parseImportID(diags *diag.Diagnostics, id string, parts ...importPart) []st
 	return values
 }
 
+// importIntoState parses an import ID (parseImportID) and writes each part
+// to the attribute it names; it returns the parts, or nil after an error.
+func importIntoState(ctx context.Context, id string, resp *resource.ImportStateResponse, parts ...importPart) []string {
+	values := parseImportID(&resp.Diagnostics, id, parts...)
+	for i, part := range parts[:len(values)] {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(part.attribute), values[i])...)
+	}
+	return values
+}
+
 // planDefaultWorkspace plans `workspace` for resources whose configuration
 // may omit it. A configured value is left to the framework: a known one is
 // the plan, and an unknown one (from another resource) stays unknown until

@@ -509,13 +509,7 @@ func (r *accessKeyResource) ImportState(ctx context.Context, req resource.Import
 		// Cloud: <workspace>/<project>/<id>; Data Center: <workspace>/<id>, workspace = the project key.
 		parts = []importPart{importWorkspace, importCloudProject, keyID}
 	}
-	values := parseImportID(&resp.Diagnostics, req.ID, parts...)
-	if values == nil {
-		return
-	}
-	for i, part := range parts {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(part.attribute), values[i])...)
-	}
+	importIntoState(ctx, req.ID, resp, parts...)
 }
 
 var (

@@ -591,13 +591,7 @@ func (r *accessTokenResource) ImportState(ctx context.Context, req resource.Impo
 		parts = append(parts, importPartOf[name])
 	}
 	parts = append(parts, importTokenID)
-	values := parseImportID(&resp.Diagnostics, req.ID, parts...)
-	if values == nil {
-		return
-	}
-	for i, part := range parts {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(part.attribute), values[i])...)
-	}
+	importIntoState(ctx, req.ID, resp, parts...)
 }
 
 var (

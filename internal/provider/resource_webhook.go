@@ -447,13 +447,9 @@ func (r *webhookResource) ImportState(ctx context.Context, req resource.ImportSt
 	if r.repositoryLevel {
 		parts = []importPart{importWorkspace, importRepository, hookID}
 	}
-	values := parseImportID(&resp.Diagnostics, req.ID, parts...)
+	values := importIntoState(ctx, req.ID, resp, parts...)
 	if values == nil {
 		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace"), values[0])...)
-	if r.repositoryLevel {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("repository"), values[1])...)
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), normaliseHookID(values[len(values)-1]))...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte("true"))...)
