@@ -160,7 +160,7 @@ func TestNowIsTheServersClock(t *testing.T) {
 }
 
 // TestWrongProductSaysSo: a product that does not match the server at
-// base_url is reported as such, not as a network problem (issue 12 item 9).
+// base_url is reported as such, not as a network problem.
 func TestWrongProductSaysSo(t *testing.T) {
 	ctx := context.Background()
 	dc := emulator.NewTestServer(t, emulator.Options{Product: emulator.DataCenter})

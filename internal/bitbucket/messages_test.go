@@ -11,7 +11,7 @@ import (
 )
 
 // TestCertificateFailureNamesCACert: an untrusted certificate says to set
-// ca_cert_pem, and never suggests product = "cloud" (issue 12 item 9).
+// ca_cert_pem, and never suggests product = "cloud".
 func TestCertificateFailureNamesCACert(t *testing.T) {
 	srv := httptest.NewTLSServer(withApplicationProperties(http.NotFoundHandler()))
 	defer srv.Close()
@@ -28,7 +28,7 @@ func TestCertificateFailureNamesCACert(t *testing.T) {
 
 // TestCancelledRequestSaysInterrupted: a request whose context ends says
 // "interrupted", and mentions the rate limit only when it was waiting for
-// one (issue 12 item 10).
+// one.
 func TestCancelledRequestSaysInterrupted(t *testing.T) {
 	c, _ := newTestClient(t, ProductDataCenter, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"key": "PRJ", "id": 1, "name": "P"})

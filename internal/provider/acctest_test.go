@@ -62,7 +62,8 @@ func providerBlock(baseURL string, lines ...string) string {
 	return fmt.Sprintf("provider \"bitbucket\" {\n  base_url = %q\n  %s\n}\n", baseURL, strings.Join(lines, "\n  "))
 }
 
-// workspaceOf is a seeded workspace (Cloud) or project (Data Center).
+// seededWorkspace is the workspace (Cloud acme) or project (Data Center PRJ)
+// every emulator is seeded with.
 func seededWorkspace(product emulator.Product) string {
 	if product == emulator.Cloud {
 		return "acme"

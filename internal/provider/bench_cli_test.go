@@ -139,7 +139,7 @@ func mustTerraform(b *testing.B, h *cliHarness, args ...string) {
 	}
 }
 
-// The goals of issue 16, each printed beside its figure and the baseline
+// The performance goals (docs/guides/performance.md), each printed beside its figure and the baseline
 // measured in the same run (absolute timings on a shared 2-core machine are
 // noise; ratios to terraform_data doing the same work are not).
 const (
@@ -234,7 +234,7 @@ func totalRequests(srv *emulator.Server) int {
 // repository webhooks (10 per repository) with 20 ms emulated latency at
 // Terraform's default parallelism, on both products, in rounds alternating
 // with a plan of 1,000 terraform_data objects (the baseline). Goals 1, 2
-// and 5 of issue 16. BENCH_PPROF_DIR=dir adds one plan whose provider
+// and 5 of the performance guide. BENCH_PPROF_DIR=dir adds one plan whose provider
 // process writes CPU and allocation profiles there.
 func BenchmarkCLIRefresh1000Webhooks(b *testing.B) {
 	const objects, perScope, latency, rounds = 1000, 10, 20 * time.Millisecond, 3
@@ -288,7 +288,7 @@ func BenchmarkCLIRefresh1000Webhooks(b *testing.B) {
 // BenchmarkCLIApply1000Webhooks: `terraform apply` creating 1,000
 // repository webhooks (10 per repository) with 20 ms latency at the default
 // parallelism, beside an apply of 1,000 terraform_data in the same run.
-// Goal 3 of issue 16, and the state each object costs.
+// Goal 3 of the performance guide, and the state each object costs.
 func BenchmarkCLIApply1000Webhooks(b *testing.B) {
 	const objects, perScope, latency = 1000, 10, 20 * time.Millisecond
 	benchProducts(b, func(b *testing.B, product emulator.Product) {
@@ -335,7 +335,7 @@ func fileSize(b *testing.B, path string) int64 {
 // BenchmarkCLIApply200WebhooksThrottled: `terraform apply` of 200 webhooks
 // against a Data Center that allows 50 requests a second (429 with
 // Retry-After beyond that). Floor: requests / 50 per second. Goal 4 of
-// issue 16: no failure, no duplicate, <= 1.1 x the floor.
+// the performance guide: no failure, no duplicate, <= 1.1 x the floor.
 func BenchmarkCLIApply200WebhooksThrottled(b *testing.B) {
 	const objects, ratePerSecond = 200, 50
 	config := benchTerraformHeader + fmt.Sprintf(`

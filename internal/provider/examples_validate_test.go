@@ -60,7 +60,7 @@ func exampleModules(t *testing.T) map[string]map[string]string {
 	return modules
 }
 
-// Issue 12 item 14: every example uses one provider alias scheme, so any
+// Every example uses one provider alias scheme, so any
 // example validates with the provider blocks of all the others (as when
 // a user copies two doc examples into one configuration).
 func TestExamplesValidateWithEachOthersProviderBlocks(t *testing.T) {
@@ -121,7 +121,7 @@ func TestExamplesValidateWithEachOthersProviderBlocks(t *testing.T) {
 	}
 }
 
-// Issue 12 item 13: the docs' "One module, both products" webhook module
+// The docs' "One module, both products" webhook module
 // applies unchanged to both products, only its variables differ.
 func TestAccOneModuleBothProductsPattern(t *testing.T) {
 	doc, err := os.ReadFile("../../templates/index.md.tmpl")

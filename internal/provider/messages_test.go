@@ -15,7 +15,7 @@ import (
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/emulator"
 )
 
-// Messages that must say what is true (issue 12 items 9, 10, 11, 16).
+// Messages that must say what is true.
 
 // TestAccProviderMessageWrongProduct: a product that does not match the
 // server says so, not "check the network".
@@ -110,7 +110,7 @@ func TestAccWorkspacesDataSourceAccessToken(t *testing.T) {
 
 // TestAccMessageRefreshFalseAfterOutOfBandDelete: a webhook deleted outside
 // Terraform before a run with -refresh=false is not said to have been
-// deleted "during this apply" (issue 12 item 11). Through the CLI: only it
+// deleted "during this apply". Through the CLI: only it
 // has -refresh=false.
 func TestAccMessageRefreshFalseAfterOutOfBandDelete(t *testing.T) {
 	srv := startEmulator(t, emulator.DataCenter)

@@ -283,7 +283,7 @@ func TestAccProviderEnvironmentConflictNamesTheVariables(t *testing.T) {
 	})
 }
 
-// Issue 11 item 7: a provider block that sets a credential uses the auth
+// A provider block that sets a credential uses the auth
 // mode it sets; other credentials in the environment are ignored (the
 // environment may still complete the block's own mode).
 func TestAccProviderConfiguredCredentialsBeatEnvironment(t *testing.T) {

@@ -253,7 +253,7 @@ func TestAccAccessTokenTokenAuthentication(t *testing.T) {
 }`,
 	}
 	// Basic with a token is refused by the server at apply; Bearer is
-	// known at plan time and refused then (issue 12 item 3).
+	// known at plan time and refused then.
 	wants := map[string]*regexp.Regexp{
 		"basic_with_token": errorText("Access tokens can only be created with a password",
 			"Access tokens cannot be used to create access tokens",

@@ -812,7 +812,7 @@ resource "bitbucket_connection" "ci" {
 	}
 }
 
-// TestAccConnectionExpiryDaysBound (issue 12 item 2): expiry_days has the
+// TestAccConnectionExpiryDaysBound: expiry_days has the
 // token resources' bound, checked at plan time.
 func TestAccConnectionExpiryDaysBound(t *testing.T) {
 	srv := startEmulator(t, emulator.DataCenter)
@@ -844,7 +844,7 @@ func addHookOutOfBand(t *testing.T, srv *emulator.Server, scope bitbucket.Webhoo
 	return hook
 }
 
-// TestAccConnectionImportOfNothingFails (issue 11 item 4): importing a
+// TestAccConnectionImportOfNothingFails: importing a
 // connection of which Bitbucket holds nothing fails like every other
 // resource, on both products.
 func TestAccConnectionImportOfNothingFails(t *testing.T) {
@@ -865,7 +865,7 @@ func TestAccConnectionImportOfNothingFails(t *testing.T) {
 	})
 }
 
-// TestAccConnectionImportLeavesOtherLevelTokens (issue 11 item 5): a
+// TestAccConnectionImportLeavesOtherLevelTokens: a
 // personal token of the provider's user that happens to carry the
 // connection's name is not adopted by an import of a connection that makes
 // a project token, and the next apply does not revoke it.
@@ -930,7 +930,7 @@ func TestAccConnectionImportLeavesOtherLevelTokens(t *testing.T) {
 	})
 }
 
-// TestAccConnectionCreateRefusesSameNamed (issue 11 item 10): a connection
+// TestAccConnectionCreateRefusesSameNamed: a connection
 // is found by its name, so create refuses to make a second webhook or token
 // of that name and says which import ID adopts the existing ones; nothing
 // is created.
@@ -978,7 +978,7 @@ func TestAccConnectionCreateRefusesSameNamed(t *testing.T) {
 	})
 }
 
-// TestAccConnectionWebhookCheckedWhateverTheCredential (issue 11 item 12):
+// TestAccConnectionWebhookCheckedWhateverTheCredential:
 // a webhook without events is a plan-time error with a supplied token too.
 func TestAccConnectionWebhookCheckedWhateverTheCredential(t *testing.T) {
 	bothProducts(t, func(t *testing.T, product emulator.Product) {
@@ -997,7 +997,7 @@ func TestAccConnectionWebhookCheckedWhateverTheCredential(t *testing.T) {
 	})
 }
 
-// TestAccConnectionVerifyFalse (issue 13 item 8): with verify = false the
+// TestAccConnectionVerifyFalse: with verify = false the
 // credential is never used: a token Bitbucket would reject is applied,
 // verified_permissions is null and the clone URLs come from the provider's
 // own read. Turning verify on checks it, and the apply fails.
@@ -1026,7 +1026,7 @@ func TestAccConnectionVerifyFalse(t *testing.T) {
 	})
 }
 
-// TestAccConnectionTokenRevokeFails (issue 13 item 8): when revoking the
+// TestAccConnectionTokenRevokeFails: when revoking the
 // managed token fails, on replacement (a new expiry) or on destroy, the
 // apply fails saying so, state keeps the token, and the next apply
 // finishes the job with no token left over.
@@ -1064,9 +1064,8 @@ func TestAccConnectionTokenRevokeFails(t *testing.T) {
 	}
 }
 
-// TestConnectionNestedAttributesRequired (issue 12 item 15, issue 13 item
-// 2): managed_token and webhook are nested attributes, not blocks, and the
-// inner attributes a connection cannot do without are required, so the
+// TestConnectionNestedAttributesRequired: managed_token and webhook are
+// nested attributes, not blocks, and the inner attributes a connection cannot do without are required, so the
 // schema checks them and the docs list them as Required.
 func TestConnectionNestedAttributesRequired(t *testing.T) {
 	var resp resource.SchemaResponse
@@ -1089,7 +1088,7 @@ func TestConnectionNestedAttributesRequired(t *testing.T) {
 
 // TestAccConnectionCredentialUnknownAtPlan: a credential chosen by a value
 // another resource makes is unknown at plan time; on Cloud an unknown
-// managed_token is not yet "a managed token on Cloud" (issue 11 item 1).
+// managed_token is not yet "a managed token on Cloud".
 func TestAccConnectionCredentialUnknownAtPlan(t *testing.T) {
 	srv := startEmulator(t, emulator.Cloud)
 	tfresource.ParallelTest(t, tfresource.TestCase{
@@ -1119,7 +1118,7 @@ resource "bitbucket_connection" "ci" {
 	})
 }
 
-// TestAccConnectionImportWithSuppliedTokenLeavesTokens (issue 11 item 5): a
+// TestAccConnectionImportWithSuppliedTokenLeavesTokens: a
 // connection whose configuration supplies its token makes no token, so a
 // same-named token found at import is not its own: the first apply after the
 // import leaves it alone.

@@ -27,7 +27,7 @@ func planError(t *testing.T, srv *emulator.Server, config string, want ...string
 	}
 }
 
-// Issue 11 item 3: behind a server that resolves dot segments (the
+// Behind a server that resolves dot segments (the
 // emulator does, as Tomcat and nginx do), repository = ".." would make a
 // project token or a project webhook. Every workspace, repository and user
 // is checked at plan time by the one rule for its kind.
@@ -88,7 +88,7 @@ func TestAccDotSegmentsArePlanErrors(t *testing.T) {
 }
 
 // Import IDs pass the same rules, part by part, before any request; a
-// Data Center id must be a number (issue 12 item 8).
+// Data Center id must be a number.
 func TestAccImportIDsAreChecked(t *testing.T) {
 	type tc struct {
 		product      emulator.Product
@@ -147,7 +147,7 @@ func TestAccImportIDsAreChecked(t *testing.T) {
 	}
 }
 
-// Issue 12 item 3: who may create a token is known at plan time.
+// Who may create a token is known at plan time.
 func TestAccTokenCreatorCheckedAtPlan(t *testing.T) {
 	t.Run("bearer provider", func(t *testing.T) {
 		srv := startEmulator(t, emulator.DataCenter)
@@ -187,7 +187,7 @@ resource "bitbucket_user_access_token" "test" {
 	})
 }
 
-// Issue 12 item 4: URLs are checked at plan time by the client's rules.
+// URLs are checked at plan time by the client's rules.
 func TestAccURLsCheckedAtPlan(t *testing.T) {
 	hook := func(url string) string {
 		return fmt.Sprintf(`
@@ -229,7 +229,7 @@ resource "bitbucket_repository_webhook" "test" {
 	}
 }
 
-// Issue 12 items 4 and 12, as a user sees them (plan output and a trace
+// URL rules as a user sees them (plan output and a trace
 // log): a base_url with credentials is rejected at validation and its
 // password appears nowhere; a webhook url with credentials warns.
 func TestAccURLCredentialsSeenByTheUser(t *testing.T) {
@@ -270,7 +270,7 @@ resource "bitbucket_repository_webhook" "test" {
 	})
 }
 
-// Issue 12 items 1 and 5: white space and "" are plan-time errors naming
+// White space and "" are plan-time errors naming
 // the attribute, the same on both products and in resources and data
 // sources alike.
 func TestAccBlankValuesArePlanErrors(t *testing.T) {
@@ -318,7 +318,7 @@ resource "bitbucket_repository_webhook" "test" {
 	})
 }
 
-// Issue 12 item 6: lengths count characters. 200 × "é" is 400 bytes but
+// Lengths count characters. 200 × "é" is 400 bytes but
 // 200 characters, within the 255 a name may have.
 func TestAccNameLengthCountsCharacters(t *testing.T) {
 	srv := startEmulator(t, emulator.DataCenter)
@@ -345,7 +345,7 @@ resource "bitbucket_repository_webhook" "test" {
 	})
 }
 
-// Issue 12 item 7: a fractional number is a user-facing error naming the
+// A fractional number is a user-facing error naming the
 // attribute, not "This is always an error in the provider".
 func TestAccFractionalNumbersArePlanErrors(t *testing.T) {
 	cases := map[string]struct {
