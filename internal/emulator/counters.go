@@ -85,6 +85,7 @@ func (s *Server) ResetCounts() {
 	defer s.mu.Unlock()
 	s.counts = map[string]int{}
 	s.faultsFired = map[string]int{}
+	s.twins = nil
 	s.throttled = 0
 	s.requests = nil
 	s.requestNext = 0

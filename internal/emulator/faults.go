@@ -1,8 +1,11 @@
 package emulator
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -38,6 +41,27 @@ type Fault struct {
 	RetryAfter time.Duration // 429 only; 0 = no Retry-After header (Data Center only)
 	Delay      time.Duration // FaultSlow, FaultLateAnswer
 	Times      int           // requests affected, then the fault is spent; 0 = until ClearFaults
+	// Twin, on a create route, makes another party create an object in the
+	// same scope while this request is handled: the request's JSON body,
+	// changed by Twin (say: active false, another secret, the configured
+	// name without a creation suffix, another public key with the same
+	// label), is applied through the same route as a request of its own, with
+	// the same credentials. It is applied before the request itself (its id
+	// comes first) unless TwinAfter. Combine it with a fault that loses the
+	// answer (FaultDropResponse, FaultLateAnswer, FaultReset) to model a
+	// colleague, another workspace or a service creating an object of the
+	// same name while the provider cannot see what its own create did; with
+	// FaultSlow and no Delay, only the twin is added. Twins lists what the
+	// other party made.
+	Twin      func(body map[string]any)
+	TwinAfter bool
+}
+
+// Twin is an object another party made through a Fault's Twin.
+type Twin struct {
+	Method, Route string // the create's method and route template
+	ID            string // the object's id as the create answered it ("id", else "uuid")
+	Status        int    // the create's status: a refused twin has no ID
 }
 
 type activeFault struct {
@@ -83,6 +107,56 @@ func (s *Server) CheckFault(f Fault) error {
 		return fmt.Errorf("no %s route %q: a fault there would never fire (route templates are the counters' keys, see RequestCounts)", s.product, f.Route)
 	}
 	return fmt.Errorf("%s route %q serves %s, not %s: a fault there would never fire", s.product, f.Route, strings.Join(methods, ", "), f.Method)
+}
+
+// Twins lists, oldest first, the objects other parties made through a
+// Fault's Twin since the last ResetCounts.
+func (s *Server) Twins() []Twin {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.twins)
+}
+
+// makeTwin applies the twin request of f: c's body changed by f.Twin.
+func (s *Server) makeTwin(f Fault, c *call, template string) {
+	var body map[string]any
+	if err := json.Unmarshal(c.body, &body); err != nil || body == nil {
+		body = map[string]any{}
+	}
+	f.Twin(body)
+	raw, err := json.Marshal(body)
+	if err != nil {
+		panic("emulator: twin body: " + err.Error())
+	}
+	twin := *c
+	twin.body = raw
+	resp := s.handle(&twin)
+	id := ""
+	if resp.status < 300 {
+		id = answeredID(resp.body)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.twins = append(s.twins, Twin{Method: strings.ToUpper(c.r.Method), Route: template, ID: id, Status: resp.status})
+}
+
+// answeredID is the id in a create's answer: "id", else "uuid" (Cloud
+// webhooks), else "key"."id" (Data Center access keys).
+func answeredID(body []byte) string {
+	var answer struct {
+		ID   json.RawMessage `json:"id"`
+		UUID string          `json:"uuid"`
+		Key  struct {
+			ID json.RawMessage `json:"id"`
+		} `json:"key"`
+	}
+	_ = json.Unmarshal(body, &answer)
+	for _, raw := range []json.RawMessage{answer.ID, json.RawMessage(strconv.Quote(answer.UUID)), answer.Key.ID} {
+		if id := strings.Trim(string(raw), `"`); id != "" && id != "null" {
+			return id
+		}
+	}
+	return ""
 }
 
 // FaultsFired is how many injected faults fired on method requests to route

@@ -67,6 +67,7 @@ type Server struct {
 	errRNG      *rand.Rand
 	counts      map[string]int
 	faultsFired map[string]int // "METHOD route" -> injected faults that fired
+	twins       []Twin         // objects made by faults' Twin, since ResetCounts
 	requests    []RecordedRequest
 	requestNext int
 	throttled   int
@@ -226,19 +227,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	dropResponse := false
 	var lateBy time.Duration
+	// makeTwin, set by a fault with Twin and TwinAfter, runs once this
+	// request is applied or refused.
+	makeTwin := func() {}
 	if f, ok := s.takeFault(r.Method, template); ok {
+		if f.Twin != nil && rt != nil {
+			twin := func() { s.makeTwin(f, &call{s: s, r: r, body: body, route: rt, params: params}, template) }
+			if f.TwinAfter {
+				makeTwin = twin
+			} else {
+				twin()
+			}
+		}
 		switch f.Kind {
 		case FaultStatus:
+			makeTwin()
 			s.statusResponse(f.Status, f.RetryAfter).write(w)
 			return
 		case FaultReset:
+			makeTwin()
 			abortConnection(w)
 			return
 		case FaultSlow:
 			if !sleepCtx(ctx, f.Delay) {
+				makeTwin()
 				return
 			}
 		case FaultMalformedJSON:
+			makeTwin()
 			malformedJSON().write(w)
 			return
 		case FaultDropResponse:
@@ -248,10 +264,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if limited, retryAfter := s.rateLimited(); limited {
+		makeTwin()
 		s.statusResponse(http.StatusTooManyRequests, retryAfter).write(w)
 		return
 	}
 	if s.randomServerError() {
+		makeTwin()
 		s.statusResponse(http.StatusInternalServerError, 0).write(w)
 		return
 	}
@@ -264,6 +282,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp = s.notFoundRoute()
 	default:
 		resp = s.handle(&call{s: s, r: r, body: body, route: rt, params: params})
+		makeTwin()
 	}
 	if dropResponse {
 		abortConnection(w)
