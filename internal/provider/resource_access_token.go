@@ -292,6 +292,7 @@ func (r *accessTokenResource) ModifyPlan(ctx context.Context, req resource.Modif
 			return
 		}
 	}
+	warnWidening(req.State, resp.Plan, &resp.Diagnostics, tokenWidening)
 	if req.State.Raw.IsNull() {
 		return
 	}

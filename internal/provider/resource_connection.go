@@ -423,6 +423,7 @@ func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.Modify
 		plan.VerifiedPermissions = stringSet(levels) // a key is checked against its permission
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	warnWidening(req.State, resp.Plan, &resp.Diagnostics, connectionWidening)
 }
 
 // priorConnection is the state before the plan (nil when creating).

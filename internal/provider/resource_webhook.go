@@ -197,6 +197,7 @@ func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		state, _ := r.getModel(ctx, req.State.Raw, &resp.Diagnostics)
 		warnSecretRemoval(ctx, state, req.Private, &resp.Diagnostics)
 	}
+	warnWidening(req.State, resp.Plan, &resp.Diagnostics, webhookWidening)
 }
 
 // warnSecretRemoval (privateImported: set by ImportState, cleared by the
