@@ -1,0 +1,314 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/emulator"
+)
+
+// Generated configuration and import are part of the interface
+// (../shared/DESIGN.md "Generated configuration is part of the interface"):
+// for every resource that imports, on each product that has it, an object
+// made by hand is imported the ways a user would, and the plan after is
+// empty. The tables below hold one row per resource and product; a resource
+// added to the provider without a row fails TestImportTablesCoverEveryResource.
+
+// handMade is an object made outside Terraform: its import ID and identity.
+type handMade struct {
+	id       string
+	identity map[string]string
+}
+
+// importRow is one importable resource on one product.
+type importRow struct {
+	resource string
+	product  emulator.Product
+	// list is the body of the list block's config (filters that find the
+	// object made by make); "" when the resource has no list resource.
+	list string
+	make func(t *testing.T, srv *emulator.Server) handMade
+	// generatedNeeds, when set, is the plan-time error the generated
+	// configuration must get instead of an import: the object holds
+	// something Bitbucket never returns and the user must add.
+	generatedNeeds *regexp.Regexp
+	// knownDefect, when set, skips the row naming a defect still open.
+	knownDefect string
+}
+
+func (r importRow) name() string { return r.resource + "/" + string(r.product) }
+
+// handMadeHook makes a webhook by hand: on a repository when repository is
+// set, else on the workspace.
+func handMadeHook(repository string) func(t *testing.T, srv *emulator.Server) handMade {
+	return func(t *testing.T, srv *emulator.Server) handMade {
+		ws := seededWorkspace(srv.Product())
+		hook := addHookByHand(t, outOfBandClient(t, srv), bitbucket.WebhookScope{Workspace: ws, Repository: repository}, "by-hand", srv.Product())
+		if repository == "" {
+			return handMade{ws + "/" + hook.ID, map[string]string{"workspace": ws, "id": hook.ID}}
+		}
+		return handMade{ws + "/" + repository + "/" + hook.ID, map[string]string{"workspace": ws, "repository": repository, "id": hook.ID}}
+	}
+}
+
+// handMadeToken makes a Data Center access token of a level by hand.
+func handMadeToken(level string) func(t *testing.T, srv *emulator.Server) handMade {
+	return func(t *testing.T, srv *emulator.Server) handMade {
+		spec := emulator.AccessToken{Level: level, Workspace: "PRJ", Name: "by-hand", Permissions: []string{"PROJECT_READ"}}
+		switch level {
+		case "repository":
+			spec.Repository, spec.Permissions = "api-service", []string{"REPO_READ"}
+		case "user":
+			spec.Workspace, spec.User, spec.Permissions = "", emulator.DCAdminUser, []string{"REPO_READ"}
+		}
+		tok, err := srv.AddDCAccessToken(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch level {
+		case "repository":
+			return handMade{"PRJ/api-service/" + tok.ID, map[string]string{"workspace": "PRJ", "repository": "api-service", "id": tok.ID}}
+		case "user":
+			return handMade{emulator.DCAdminUser + "/" + tok.ID, map[string]string{"user": emulator.DCAdminUser, "id": tok.ID}}
+		}
+		return handMade{"PRJ/" + tok.ID, map[string]string{"workspace": "PRJ", "id": tok.ID}}
+	}
+}
+
+// handMadeKey registers an SSH key by hand: on a repository when repository
+// is set, else on the project (Cloud: project API of the workspace).
+func handMadeKey(repository string) func(t *testing.T, srv *emulator.Server) handMade {
+	return func(t *testing.T, srv *emulator.Server) handMade {
+		ws := seededWorkspace(srv.Product())
+		scope := bitbucket.AccessKeyScope{Workspace: ws, Repository: repository}
+		if repository == "" && srv.Product() == emulator.Cloud {
+			scope.Project = "API"
+		}
+		client := outOfBandClient(t, srv)
+		public, _, err := generateKeyPair("ED25519")
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, err := client.CreateAccessKey(context.Background(), scope, bitbucket.AccessKeyInput{
+			PublicKey: public + " ci@example", Label: "by-hand", Permission: client.AccessKeyRules(scope.Level()).Permissions[0],
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case repository != "":
+			return handMade{ws + "/" + repository + "/" + key.ID, map[string]string{"workspace": ws, "repository": repository, "id": key.ID}}
+		case scope.Project != "":
+			return handMade{ws + "/" + scope.Project + "/" + key.ID, map[string]string{"workspace": ws, "project": scope.Project, "id": key.ID}}
+		}
+		return handMade{ws + "/" + key.ID, map[string]string{"workspace": ws, "id": key.ID}}
+	}
+}
+
+// keysGenerateBothAttributes: generated configuration of an access key sets
+// both key_algorithm and public_key, which plan refuses ("Invalid Attribute
+// Combination"). The access-key family's owner is fixing it; the rows run
+// again once it lands.
+const keysGenerateBothAttributes = "generated access-key configuration sets both key_algorithm and public_key (Invalid Attribute Combination)"
+
+// handMadeConnection is what a connection holds that Bitbucket keeps, made
+// by hand: the service's webhook on a repository, named like the connection.
+func handMadeConnection(t *testing.T, srv *emulator.Server) handMade {
+	ws := seededWorkspace(srv.Product())
+	addHookByHand(t, outOfBandClient(t, srv), bitbucket.WebhookScope{Workspace: ws, Repository: "api-service"}, "by-hand", srv.Product())
+	return handMade{ws + "/api-service/by-hand", map[string]string{"workspace": ws, "repository": "api-service", "name": "by-hand"}}
+}
+
+// connectionNeedsCredential: a connection's credential is never readable
+// (a token's value, a private key), so its generated configuration cannot
+// plan until the user adds one; the plan says which attributes.
+var connectionNeedsCredential = errorText("Exactly one of these attributes must be configured", "managed_token", "managed_access_key", "token", "token_wo")
+
+// importRows: every importable resource on every product that has it.
+func importRows() []importRow {
+	var rows []importRow
+	for _, product := range []emulator.Product{emulator.Cloud, emulator.DataCenter} {
+		rows = append(rows,
+			importRow{resource: "bitbucket_repository_webhook", product: product, list: `repository = "api-service"` + "\n    name = \"by-hand\"", make: handMadeHook("api-service")},
+			importRow{resource: "bitbucket_workspace_webhook", product: product, list: `name = "by-hand"`, make: handMadeHook("")},
+			importRow{resource: "bitbucket_repository_access_key", product: product, list: `repository = "api-service"` + "\n    label = \"by-hand\"", make: handMadeKey("api-service"),
+				knownDefect: keysGenerateBothAttributes},
+			importRow{resource: "bitbucket_project_access_key", product: product, list: projectKeyFilter(product) + `label = "by-hand"`, make: handMadeKey(""),
+				knownDefect: keysGenerateBothAttributes},
+			importRow{resource: "bitbucket_connection", product: product, make: handMadeConnection, generatedNeeds: connectionNeedsCredential},
+		)
+	}
+	return append(rows,
+		importRow{resource: "bitbucket_project_access_token", product: emulator.DataCenter, list: `name = "by-hand"`, make: handMadeToken("project")},
+		importRow{resource: "bitbucket_repository_access_token", product: emulator.DataCenter, list: `name = "by-hand"`, make: handMadeToken("repository")},
+		importRow{resource: "bitbucket_user_access_token", product: emulator.DataCenter, list: `name = "by-hand"`, make: handMadeToken("user")},
+	)
+}
+
+func projectKeyFilter(product emulator.Product) string {
+	if product == emulator.Cloud {
+		return "project = \"API\"\n    "
+	}
+	return ""
+}
+
+// importEnv is the provider's settings for the emulator, from the
+// environment as a pipeline passes them, with the seeded workspace.
+func importEnv(srv *emulator.Server) map[string]string {
+	if srv.Product() == emulator.Cloud {
+		return map[string]string{
+			"BITBUCKET_BASE_URL": srv.BaseURL(), "BITBUCKET_PRODUCT": "cloud", "BITBUCKET_USERNAME": emulator.CloudOwnerEmail,
+			"BITBUCKET_TOKEN": emulator.CloudOwnerAPIToken, "BITBUCKET_WORKSPACE": "acme",
+		}
+	}
+	return guideEnv(srv)
+}
+
+const importProviderConfig = `terraform {
+  required_providers {
+    bitbucket = {
+      source = "bitbucket-iac/bitbucket"
+    }
+  }
+}
+
+provider "bitbucket" {}
+`
+
+// runTerraform runs a terraform command and fails the test on error.
+func runTerraform(t *testing.T, h *cliHarness, args ...string) string {
+	t.Helper()
+	out, err := h.terraform(nil, args...)
+	if err != nil {
+		t.Fatalf("terraform %s: %v\n%s%s", strings.Join(args, " "), err, out, generatedFile(h))
+	}
+	return out
+}
+
+// generatedFile is generated.tf, for failure messages.
+func generatedFile(h *cliHarness) string {
+	b, err := os.ReadFile(filepath.Join(h.dir, "generated.tf"))
+	if err != nil {
+		return ""
+	}
+	return "\n--- generated.tf ---\n" + string(b)
+}
+
+// planImportsOnlyThenEmpty is the second half of every path: the plan
+// imports exactly one object and changes nothing, apply imports it, and
+// the plan after it is empty.
+func planImportsOnlyThenEmpty(t *testing.T, h *cliHarness) {
+	t.Helper()
+	out := runTerraform(t, h, "plan", "-input=false")
+	if !strings.Contains(out, "1 to import, 0 to add, 0 to change, 0 to destroy") {
+		t.Fatalf("the plan should only import the object:\n%s%s", out, generatedFile(h))
+	}
+	runTerraform(t, h, "apply", "-auto-approve", "-input=false")
+	out, err := h.terraform(nil, "plan", "-detailed-exitcode", "-input=false")
+	if code := exitCode(err); code != 0 {
+		t.Fatalf("terraform plan -detailed-exitcode after the import exited %d, want 0:\n%s%s", code, out, generatedFile(h))
+	}
+}
+
+// TestAccGeneratedConfigPlansClean: for every importable resource on both
+// products, what -generate-config-out writes for an object made by hand
+// plans, imports with no change, and the plan after is empty; once from
+// `terraform plan` with an import block on the minimum Terraform (terraform
+// on PATH), once from `terraform query` (Terraform 1.14+) where the
+// resource has a list resource.
+func TestAccGeneratedConfigPlansClean(t *testing.T) {
+	for _, row := range importRows() {
+		t.Run(row.name(), func(t *testing.T) {
+			if row.knownDefect != "" {
+				t.Skip("known defect: " + row.knownDefect)
+			}
+			t.Run("plan", func(t *testing.T) {
+				srv := startEmulator(t, row.product)
+				obj := row.make(t, srv)
+				h := newCLIHarness(t, importEnv(srv))
+				h.writeConfig(importProviderConfig + fmt.Sprintf("\nimport {\n  to = %s.found\n  id = %q\n}\n", row.resource, obj.id))
+				if row.generatedNeeds != nil {
+					out, err := h.terraform(nil, "plan", "-input=false", "-generate-config-out=generated.tf")
+					if err == nil || !row.generatedNeeds.MatchString(out) {
+						t.Fatalf("the plan of the generated configuration should fail with %q:\n%s%s", row.generatedNeeds, out, generatedFile(h))
+					}
+					return
+				}
+				runTerraform(t, h, "plan", "-input=false", "-generate-config-out=generated.tf")
+				planImportsOnlyThenEmpty(t, h)
+			})
+			if row.list == "" {
+				return
+			}
+			t.Run("query", func(t *testing.T) {
+				bin := useTerraformAtLeast(t, terraformQuery, "terraform query -generate-config-out")
+				srv := startEmulator(t, row.product)
+				obj := row.make(t, srv)
+				h := newCLIHarness(t, importEnv(srv))
+				h.bin = bin
+				h.writeConfig(importProviderConfig)
+				query := fmt.Sprintf("list %q \"found\" {\n  provider = bitbucket\n  config {\n    %s\n  }\n}\n", row.resource, row.list)
+				if err := os.WriteFile(filepath.Join(h.dir, "found.tfquery.hcl"), []byte(query), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				out := runTerraform(t, h, "query", "-generate-config-out=generated.tf")
+				if !strings.Contains(out, obj.id) && !strings.Contains(out, obj.identity["id"]) {
+					t.Fatalf("terraform query does not list the object made by hand (%s):\n%s", obj.id, out)
+				}
+				planImportsOnlyThenEmpty(t, h)
+			})
+		})
+	}
+}
+
+// TestImportTablesCoverEveryResource: every resource of the provider that
+// imports has a row on each product that has it, so a new resource cannot
+// skip the generated-configuration and import tables.
+func TestImportTablesCoverEveryResource(t *testing.T) {
+	covered := map[string]map[emulator.Product]bool{}
+	for _, row := range importRows() {
+		if covered[row.resource] == nil {
+			covered[row.resource] = map[emulator.Product]bool{}
+		}
+		covered[row.resource][row.product] = true
+	}
+	var missing []string
+	for _, name := range resourceTypeNames(t) {
+		products := []emulator.Product{emulator.Cloud, emulator.DataCenter}
+		if strings.HasSuffix(name, "_access_token") {
+			products = products[1:] // Cloud has no access-token API (cloudHasNoTokens)
+		}
+		for _, p := range products {
+			if !covered[name][p] {
+				missing = append(missing, name+"/"+string(p))
+			}
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("importable resources without a row in importRows: %s", strings.Join(missing, ", "))
+	}
+}
+
+// resourceTypeNames are the provider's resource type names.
+func resourceTypeNames(t *testing.T) []string {
+	t.Helper()
+	p := New("test")()
+	var names []string
+	for _, f := range p.Resources(context.Background()) {
+		var resp resource.MetadataResponse
+		f().Metadata(context.Background(), resource.MetadataRequest{ProviderTypeName: "bitbucket"}, &resp)
+		names = append(names, resp.TypeName)
+	}
+	sort.Strings(names)
+	return names
+}
