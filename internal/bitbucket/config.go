@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -115,4 +116,31 @@ type Config struct {
 	// Transport, when set, replaces the base transport (tests). TLS options
 	// are then ignored.
 	Transport http.RoundTripper
+}
+
+// ConfigProblem is a product rule a Config breaks, named by the provider
+// setting to change.
+type ConfigProblem struct {
+	Setting string
+	Summary string
+	Detail  string
+}
+
+func (p ConfigProblem) Error() string { return p.Detail }
+
+// CheckProductRules is the one statement of the rules that tie settings to a
+// named product; New and the provider's configure step both call it. (A
+// product that is detected, not named, is checked by New once it is known.)
+func CheckProductRules(cfg Config) []ConfigProblem {
+	var problems []ConfigProblem
+	if cfg.Product == ProductDataCenter && strings.TrimSpace(cfg.BaseURL) == "" {
+		problems = append(problems, ConfigProblem{Setting: "base_url", Summary: "Missing base_url",
+			Detail: "product = \"datacenter\" needs base_url (or BITBUCKET_BASE_URL): the URL of your Bitbucket Data Center server."})
+	}
+	if cfg.Product == ProductDataCenter && cfg.OAuthClientID != "" {
+		problems = append(problems, ConfigProblem{Setting: "oauth_client_id", Summary: "OAuth client credentials are Cloud only",
+			Detail: "oauth_client_id / oauth_client_secret work with Bitbucket Cloud only. On Data Center use access_token " +
+				"(an HTTP access token) or username + token."})
+	}
+	return problems
 }

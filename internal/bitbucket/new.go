@@ -31,6 +31,9 @@ func New(ctx context.Context, cfg Config) (Client, error) {
 	if err := CheckProduct(cfg.Product); err != nil {
 		return nil, fmt.Errorf("product %w", err)
 	}
+	if problems := CheckProductRules(cfg); len(problems) > 0 {
+		return nil, problems[0]
+	}
 
 	base, err := parseBaseURL(cfg)
 	if err != nil {
@@ -46,10 +49,7 @@ func New(ctx context.Context, cfg Config) (Client, error) {
 		base.Path = ensureSlash(base.Path)
 	}
 
-	if cfg.OAuthClientID != "" && product != ProductCloud {
-		if product == ProductDataCenter {
-			return nil, errors.New("oauth_client_id and oauth_client_secret work only with Bitbucket Cloud; on Data Center use access_token, or username and token")
-		}
+	if cfg.OAuthClientID != "" && product == "" {
 		return nil, fmt.Errorf("oauth_client_id and oauth_client_secret work only with Bitbucket Cloud, and the server at %s is not a Bitbucket Cloud host; if it is Cloud, set product = %q", base, ProductCloud)
 	}
 
@@ -121,10 +121,7 @@ func AuthModeNames() string {
 func parseBaseURL(cfg Config) (*url.URL, error) {
 	raw := strings.TrimSpace(cfg.BaseURL)
 	if raw == "" {
-		if cfg.Product == ProductDataCenter {
-			return nil, errors.New("base_url is required for Bitbucket Data Center")
-		}
-		raw = DefaultCloudBaseURL
+		raw = DefaultCloudBaseURL // CheckProductRules refused it for Data Center
 	}
 	u, err := CheckBaseURL(raw)
 	if err != nil {

@@ -179,3 +179,32 @@ func TestNewWithProductCloudOnAnotherHost(t *testing.T) {
 		t.Errorf("requests %+v, want only GET /2.0/user", reqs)
 	}
 }
+
+// TestProductRulesOneSource: New refuses what CheckProductRules names (the
+// provider reports the same problems on their attributes at configure time).
+func TestProductRulesOneSource(t *testing.T) {
+	cases := map[string]struct {
+		cfg     Config
+		setting string
+	}{
+		"datacenter without base_url": {Config{Product: ProductDataCenter, AccessToken: "t"}, "base_url"},
+		"oauth on datacenter": {Config{Product: ProductDataCenter, BaseURL: "https://bitbucket.example.com",
+			OAuthClientID: "id", OAuthClientSecret: "s"}, "oauth_client_id"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			problems := CheckProductRules(tc.cfg)
+			if len(problems) != 1 || problems[0].Setting != tc.setting {
+				t.Fatalf("CheckProductRules = %+v, want one problem on %s", problems, tc.setting)
+			}
+			_, err := New(context.Background(), tc.cfg)
+			var problem ConfigProblem
+			if !errors.As(err, &problem) || problem != problems[0] {
+				t.Errorf("New = %v, want %+v", err, problems[0])
+			}
+		})
+	}
+	if p := CheckProductRules(Config{Product: ProductCloud, OAuthClientID: "id", OAuthClientSecret: "s"}); len(p) != 0 {
+		t.Errorf("Cloud with OAuth: %+v", p)
+	}
+}

@@ -2,12 +2,14 @@ package provider
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -413,11 +415,17 @@ func TestResolveSettings(t *testing.T) {
 	env := func(vars map[string]string) func(string) (string, bool) {
 		return func(name string) (string, bool) { v, ok := vars[name]; return v, ok }
 	}
-	null := providerModel{
-		BaseURL: types.StringNull(), Product: types.StringNull(), Workspace: types.StringNull(), Username: types.StringNull(),
-		Token: types.StringNull(), AccessToken: types.StringNull(), OAuthClientID: types.StringNull(),
-		OAuthClientSecret: types.StringNull(), OAuthTokenURL: types.StringNull(), CACertPEM: types.StringNull(),
-		InsecureSkipVerify: types.BoolNull(), RequestTimeout: types.StringNull(), MaxRetries: types.Int64Null(),
+	null := providerValues{}
+	for _, p := range providerSettings {
+		null[p.name] = map[settingKind]attr.Value{settingBool: types.BoolNull(), settingWholeNumber: types.Int64Null()}[p.kind]
+		if null[p.name] == nil {
+			null[p.name] = types.StringNull()
+		}
+	}
+	with := func(values map[string]attr.Value) providerValues {
+		c := maps.Clone(null)
+		maps.Copy(c, values)
+		return c
 	}
 
 	t.Run("defaults to Cloud", func(t *testing.T) {
@@ -430,9 +438,7 @@ func TestResolveSettings(t *testing.T) {
 		}
 	})
 	t.Run("configuration wins over environment", func(t *testing.T) {
-		c := null
-		c.BaseURL = types.StringValue("https://bitbucket.example.com/")
-		c.MaxRetries = types.Int64Value(2)
+		c := with(map[string]attr.Value{"base_url": types.StringValue("https://bitbucket.example.com/"), "max_retries": types.Int64Value(2)})
 		s, diags := resolveSettings(c, env(map[string]string{
 			"BITBUCKET_BASE_URL": "https://other.example.com", "BITBUCKET_MAX_RETRIES": "9", "BITBUCKET_ACCESS_TOKEN": "t",
 			"BITBUCKET_INSECURE_SKIP_VERIFY": "true", "BITBUCKET_REQUEST_TIMEOUT": "2m",
@@ -445,31 +451,27 @@ func TestResolveSettings(t *testing.T) {
 		}
 	})
 	t.Run("datacenter needs base_url", func(t *testing.T) {
-		c := null
-		c.Product = types.StringValue("datacenter")
-		c.AccessToken = types.StringValue("t")
+		c := with(map[string]attr.Value{"product": types.StringValue("datacenter"), "access_token": types.StringValue("t")})
 		_, diags := resolveSettings(c, env(nil))
 		if !diags.HasError() || !strings.Contains(fmt.Sprint(diags), "Missing base_url") {
 			t.Errorf("diags = %v", diags)
 		}
 	})
 	t.Run("incomplete pair names the missing attribute", func(t *testing.T) {
-		c := null
-		c.Username = types.StringValue("admin")
+		c := with(map[string]attr.Value{"username": types.StringValue("admin")})
 		_, diags := resolveSettings(c, env(nil))
 		if !strings.Contains(fmt.Sprint(diags), "username is set but token is not") {
 			t.Errorf("diags = %v", diags)
 		}
 	})
 	t.Run("plain http with Basic credentials warns", func(t *testing.T) {
-		c := null
-		c.BaseURL = types.StringValue("http://bitbucket.example.com")
-		c.Username, c.Token = types.StringValue("admin"), types.StringValue("pw")
+		c := with(map[string]attr.Value{"base_url": types.StringValue("http://bitbucket.example.com"),
+			"username": types.StringValue("admin"), "token": types.StringValue("pw")})
 		_, diags := resolveSettings(c, env(nil))
 		if diags.HasError() || diags.WarningsCount() != 1 || !strings.Contains(fmt.Sprint(diags), "Credentials travel in clear") {
 			t.Errorf("diags = %v", diags)
 		}
-		c.BaseURL = types.StringValue("https://bitbucket.example.com")
+		c["base_url"] = types.StringValue("https://bitbucket.example.com")
 		if _, diags := resolveSettings(c, env(nil)); diags.WarningsCount() != 0 {
 			t.Errorf("https: diags = %v", diags)
 		}
@@ -488,9 +490,7 @@ func TestResolveSettings(t *testing.T) {
 		}
 	})
 	t.Run("oauth on datacenter", func(t *testing.T) {
-		c := null
-		c.Product = types.StringValue("datacenter")
-		c.BaseURL = types.StringValue("https://bitbucket.example.com")
+		c := with(map[string]attr.Value{"product": types.StringValue("datacenter"), "base_url": types.StringValue("https://bitbucket.example.com")})
 		_, diags := resolveSettings(c, env(map[string]string{"BITBUCKET_OAUTH_CLIENT_ID": "id", "BITBUCKET_OAUTH_CLIENT_SECRET": "s"}))
 		if !strings.Contains(fmt.Sprint(diags), "Cloud only") {
 			t.Errorf("diags = %v", diags)
@@ -513,4 +513,65 @@ func TestResolveSettings(t *testing.T) {
 			t.Errorf("secretValues = %v", got)
 		}
 	})
+}
+
+// TestProviderSettingsTable: every setting of the table reaches the client's
+// Config from its environment variable, and a configured value wins over the
+// environment. A setting added to the table without a sample here, or whose
+// apply stores nothing, fails.
+func TestProviderSettingsTable(t *testing.T) {
+	type sample struct {
+		config              attr.Value // wins over env
+		env                 string
+		got                 func(resolvedSettings) string
+		fromConfig, fromEnv string
+	}
+	str := types.StringValue
+	samples := map[string]sample{
+		"base_url": {str("https://a.example.com"), "https://b.example.com/ \n", func(s resolvedSettings) string { return s.cfg.BaseURL },
+			"https://a.example.com", "https://b.example.com"},
+		"product":             {str("cloud"), " cloud\n", func(s resolvedSettings) string { return string(s.cfg.Product) }, "cloud", "cloud"},
+		"workspace":           {str("ONE"), "TWO\n", func(s resolvedSettings) string { return s.workspace }, "ONE", "TWO"},
+		"username":            {str("alice"), " bob ", func(s resolvedSettings) string { return s.cfg.Username }, "alice", "bob"},
+		"token":               {str("pw1"), " pw2 ", func(s resolvedSettings) string { return s.cfg.Token }, "pw1", " pw2 "},
+		"access_token":        {str("t1"), " t2\n", func(s resolvedSettings) string { return s.cfg.AccessToken }, "t1", " t2\n"},
+		"oauth_client_id":     {str("id1"), "id2 ", func(s resolvedSettings) string { return s.cfg.OAuthClientID }, "id1", "id2"},
+		"oauth_client_secret": {str("s1"), " s2", func(s resolvedSettings) string { return s.cfg.OAuthClientSecret }, "s1", " s2"},
+		"oauth_token_url": {str("https://a.example.com/t"), "https://b.example.com/t ", func(s resolvedSettings) string { return s.cfg.OAuthTokenURL },
+			"https://a.example.com/t", "https://b.example.com/t"},
+		"ca_cert_pem":          {str("PEM1"), "PEM2\n", func(s resolvedSettings) string { return s.cfg.CACertPEM }, "PEM1", "PEM2"},
+		"insecure_skip_verify": {types.BoolValue(false), "true", func(s resolvedSettings) string { return fmt.Sprint(s.cfg.InsecureSkipVerify) }, "false", "true"},
+		"request_timeout":      {str("1m"), "2m", func(s resolvedSettings) string { return s.cfg.RequestTimeout.String() }, "1m0s", "2m0s"},
+		"max_retries":          {types.Int64Value(1), "3", func(s resolvedSettings) string { return fmt.Sprint(s.cfg.MaxRetries) }, "1", "3"},
+	}
+	null := providerValues{}
+	for _, p := range providerSettings {
+		null[p.name] = map[settingKind]attr.Value{settingBool: types.BoolNull(), settingWholeNumber: types.Int64Null()}[p.kind]
+		if null[p.name] == nil {
+			null[p.name] = types.StringNull()
+		}
+	}
+	for _, p := range providerSettings {
+		t.Run(p.name, func(t *testing.T) {
+			sm, ok := samples[p.name]
+			if !ok {
+				t.Fatalf("setting %s has no sample in this test", p.name)
+			}
+			env := map[string]string{p.envName(): sm.env}
+			lookup := func(name string) (string, bool) { v, ok := env[name]; return v, ok }
+			s, _ := resolveSettings(null, lookup)
+			if got := sm.got(s); got != sm.fromEnv {
+				t.Errorf("from %s = %q: got %q, want %q", p.envName(), sm.env, got, sm.fromEnv)
+			}
+			c := maps.Clone(null)
+			c[p.name] = sm.config
+			s, _ = resolveSettings(c, lookup)
+			if got := sm.got(s); got != sm.fromConfig {
+				t.Errorf("configured %v beside %s: got %q, want %q", sm.config, p.envName(), got, sm.fromConfig)
+			}
+		})
+	}
+	if len(samples) != len(providerSettings) {
+		t.Errorf("%d samples for %d settings", len(samples), len(providerSettings))
+	}
 }

@@ -100,7 +100,11 @@ func (v authModeValidator) MarkdownDescription(ctx context.Context) string { ret
 
 func (authModeValidator) ValidateProvider(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
 	var a authSettings
-	for _, name := range []string{"username", "token", "access_token", "oauth_client_id", "oauth_client_secret"} {
+	for _, setting := range providerSettings {
+		if setting.kind != settingCredential {
+			continue
+		}
+		name := setting.name
 		var value types.String
 		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), &value)...)
 		// Unknown values count as set: they will hold a value at apply time.
