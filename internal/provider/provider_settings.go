@@ -39,10 +39,10 @@ import (
 type settingKind int
 
 const (
-	settingText       settingKind = iota // a string
-	settingCredential                    // a string that belongs to an auth mode (bitbucket.AuthModes)
-	settingBool                          // true / false
-	settingWholeNumber                   // an int64 attribute
+	settingText        settingKind = iota // a string
+	settingCredential                     // a string that belongs to an auth mode (bitbucket.AuthModes)
+	settingBool                           // true / false
+	settingWholeNumber                    // an int64 attribute
 )
 
 // providerSetting is one attribute of the provider block.
