@@ -170,3 +170,53 @@ func TestWideningRules(t *testing.T) {
 		t.Error("an unknown set was read as known")
 	}
 }
+
+// TestPlanSaysWebhookSecretChangedOutsideTerraform: a secret the
+// configuration sets but that was changed (Data Center returns it) or
+// removed outside Terraform plans `secret_set = false -> true`; the plan
+// warns which happened and that nothing is removed. After the apply the
+// plan is clean and silent.
+func TestPlanSaysWebhookSecretChangedOutsideTerraform(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		product emulator.Product
+		secret  map[string]any
+		handSet string // the secret set by hand ("" removes it)
+		want    string
+	}{
+		{"Data Center write-only, changed", emulator.DataCenter, map[string]any{"secret_wo": "configured-secret", "secret_wo_version": 1}, "changed-by-hand", "Webhook secret changed outside Terraform"},
+		{"Data Center write-only, removed", emulator.DataCenter, map[string]any{"secret_wo": "configured-secret", "secret_wo_version": 1}, "", "Webhook secret removed outside Terraform"},
+		{"Cloud write-only, removed", emulator.Cloud, map[string]any{"secret_wo": "configured-secret", "secret_wo_version": 1}, "", "Webhook secret removed outside Terraform"},
+		{"Cloud secret, removed", emulator.Cloud, map[string]any{"secret": "configured-secret"}, "", "Webhook secret removed outside Terraform"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startEmulator(t, tc.product)
+			config := map[string]any{"workspace": seededWorkspace(tc.product), "repository": "api-service", "name": "ci",
+				"url": "https://ci.example.com/hook", "events": []string{strings.Trim(pushEvents(tc.product), `["]`)}}
+			maps.Copy(config, tc.secret)
+			h := newProtocolHarness(t, "bitbucket_repository_webhook", matrixProviderConfig(srv))
+			if err := h.apply(config); err != nil {
+				t.Fatal(err)
+			}
+			_, id := h.inState()
+			if err := srv.UpdateWebhook(id, func(w *emulator.Webhook) { w.Secret = tc.handSet }); err != nil {
+				t.Fatal(err)
+			}
+			w := planWarnings(t, h, config)
+			if len(w) != 1 || !strings.HasPrefix(w[0], tc.want+": ") || !strings.Contains(w[0], "secret_set = false -> true") ||
+				!strings.Contains(w[0], "Nothing is removed") {
+				t.Fatalf("plan after the secret was set by hand to %q: warnings %q, want one %q that explains secret_set", tc.handSet, w, tc.want)
+			}
+			if strings.Contains(w[0], "configured-secret") || (tc.handSet != "" && strings.Contains(w[0], tc.handSet)) {
+				t.Errorf("the warning shows a secret: %s", w[0])
+			}
+			if err := h.apply(config); err != nil {
+				t.Fatal(err)
+			}
+			if w := planWarnings(t, h, config); len(w) != 0 {
+				t.Errorf("after the apply the plan still warns: %q", w)
+			}
+		})
+	}
+}

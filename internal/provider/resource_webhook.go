@@ -121,8 +121,9 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 		"secret_set": schema.BoolAttribute{
 			Computed: true,
 			MarkdownDescription: "Whether Bitbucket holds the secret this configuration sets. When a secret is " +
-				"removed (or, on Data Center, changed) outside Terraform this turns false and the next plan " +
-				"sends it again.",
+				"removed (or, on Data Center, changed) outside Terraform this turns false, and the next plan " +
+				"shows `secret_set = false -> true` with a warning that says which happened: applying sends the " +
+				"configured secret again (nothing is removed).",
 		},
 	}
 	description := "Manages a webhook of a Cloud workspace or a Data Center project (a project hook is inherited " +
@@ -197,6 +198,11 @@ func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		state, _ := r.getModel(ctx, req.State.Raw, &resp.Diagnostics)
 		warnSecretRemoval(ctx, state, req.Private, &resp.Diagnostics)
 	}
+	if wantSecret && !req.State.Raw.IsNull() {
+		if state, _ := r.getModel(ctx, req.State.Raw, &resp.Diagnostics); !state.SecretSet.ValueBool() {
+			warnSecretDrift(ctx, req.Private, &resp.Diagnostics)
+		}
+	}
 	warnWidening(req.State, resp.Plan, &resp.Diagnostics, webhookWidening)
 }
 
@@ -218,6 +224,39 @@ func warnSecretRemoval(ctx context.Context, state webhookModel, private privateG
 			"Terraform), so applying removes it and deliveries are no longer signed. To keep it, set secret_wo (with "+
 			"secret_wo_version) or secret to the secret the receiver expects.")
 }
+
+// privateSecretDrift records what the last refresh found of a secret the
+// configuration sets but Bitbucket no longer holds: secretChanged (Data
+// Center returns the secret, and it is another one) or secretRemoved.
+const (
+	privateSecretDrift = "secret_drift"
+	secretChanged      = `"changed"` // private state holds JSON values
+	secretRemoved      = `"removed"`
+)
+
+// warnSecretDrift explains `secret_set = false -> true`, which alone reads
+// as if the secret were being taken away: the plan sends the configured
+// secret again because it was changed or removed outside Terraform.
+func warnSecretDrift(ctx context.Context, private privateGetKey, diags *diag.Diagnostics) {
+	drift, d := private.GetKey(ctx, privateSecretDrift)
+	diags.Append(d...)
+	switch string(drift) {
+	case secretChanged:
+		diags.AddAttributeWarning(path.Root("secret_set"), "Webhook secret changed outside Terraform",
+			"Bitbucket holds a different secret from the one this configuration sets (it was changed outside "+
+				"Terraform), so applying sends the configured secret again and deliveries are signed with it. "+
+				secretSetReading)
+	case secretRemoved:
+		diags.AddAttributeWarning(path.Root("secret_set"), "Webhook secret removed outside Terraform",
+			"Bitbucket holds no secret for this webhook, although this configuration sets one (it was removed outside "+
+				"Terraform), so applying sends the configured secret again and deliveries are signed with it. "+
+				secretSetReading)
+	}
+}
+
+// secretSetReading says how to read the attribute in the plan.
+const secretSetReading = "The plan shows this as secret_set = false -> true: false means Bitbucket does not hold " +
+	"the secret this configuration sets; true, that it will after the apply. Nothing is removed."
 
 // checkWebhookEvents adds an error at attribute for events that are not in
 // the product's catalogue of repository (or workspace/project) hook events.
@@ -372,7 +411,17 @@ func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, re
 	} else {
 		resp.Diagnostics.Append(d...)
 	}
+	wanted := !state.Secret.IsNull() || !state.SecretWOVersion.IsNull()
 	r.fill(&state, hook, recordedSecret(ctx, req.Private, &resp.Diagnostics))
+	var drift []byte // nil: no drift
+	switch {
+	case !wanted || state.SecretSet.ValueBool():
+	case hook.SecretSet:
+		drift = []byte(secretChanged)
+	default:
+		drift = []byte(secretRemoved)
+	}
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateSecretDrift, drift)...)
 	r.setModel(ctx, &resp.State, state, repository, &resp.Diagnostics)
 }
 
@@ -417,6 +466,7 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 	}
 	r.fill(&plan, hook, sent)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, nil)...) // the configuration decides now
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateSecretDrift, nil)...)
 	r.setModel(ctx, &resp.State, plan, repository, &resp.Diagnostics)
 	syncIdentity(ctx, resp.State, resp.Identity, &resp.Diagnostics)
 }
