@@ -23,35 +23,6 @@ import (
 const workspaceDescription = "The owner of the repositories: a Bitbucket Cloud workspace slug, or a Bitbucket Data Center " +
 	"project key. Defaults to the provider's `workspace`."
 
-// providerDataFrom type-checks what Configure handed over. It returns nil
-// without a diagnostic before the provider is configured (validation).
-func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
-	if data == nil {
-		return nil
-	}
-	pd, ok := data.(*providerData)
-	if !ok {
-		diags.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", data))
-		return nil
-	}
-	return pd
-}
-
-// workspaceOf is the configured workspace, or the provider's default.
-func (pd *providerData) workspaceOf(v types.String, diags *diag.Diagnostics) string {
-	if !v.IsNull() && !v.IsUnknown() && v.ValueString() != "" {
-		return v.ValueString()
-	}
-	if pd.defaultWorkspace != "" {
-		return pd.defaultWorkspace
-	}
-	diags.AddAttributeError(path.Root("workspace"), "Missing workspace",
-		"Set workspace here or a default workspace in the provider block (or BITBUCKET_WORKSPACE): "+
-			"the Cloud workspace slug or the Data Center project key.")
-	return ""
-}
-
 // clientErrorDiagnostic builds the diagnostic for a failed client call.
 // action says what was being done ("read repository acme/api"); the detail
 // adds what to do for the kinds of failure a user can act on.
@@ -209,35 +180,6 @@ func importIntoState(ctx context.Context, id string, resp *resource.ImportStateR
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(part.attribute), values[i])...)
 	}
 	return values
-}
-
-// planDefaultWorkspace plans `workspace` for resources whose configuration
-// may omit it. A configured value is left to the framework: a known one is
-// the plan, and an unknown one (from another resource) stays unknown until
-// apply, as Terraform requires. An omitted one is the provider's default,
-// shown in the plan; when that default is not the workspace in state (the
-// provider's `workspace` or BITBUCKET_WORKSPACE changed) the resource is
-// replaced, as the attribute's description promises. planned is the
-// planned value as the framework proposes it: for a resource in state whose
-// configuration omits workspace, the workspace in state. It returns false
-// when there is no workspace at all (the diagnostic says so).
-func planDefaultWorkspace(ctx context.Context, pd *providerData, planned types.String, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) bool {
-	configured := rawStringAttribute(ctx, req.Config.Raw, "workspace", &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return false
-	}
-	if !configured.IsNull() {
-		return true
-	}
-	workspace := pd.workspaceOf(types.StringNull(), &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return false
-	}
-	resp.Plan.Raw = withRawAttribute(ctx, resp.Plan.Raw, "workspace", types.StringValue(workspace), &resp.Diagnostics)
-	if !req.State.Raw.IsNull() && planned.ValueString() != workspace {
-		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("workspace"))
-	}
-	return !resp.Diagnostics.HasError()
 }
 
 // cloudHasNoTokens is why the token resources, the ephemeral token, the

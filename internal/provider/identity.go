@@ -54,25 +54,6 @@ func identitySchemaOf(attrs ...identityAttribute) identityschema.Schema {
 	return out
 }
 
-func (r *webhookResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	if r.repositoryLevel {
-		resp.IdentitySchema = identitySchemaOf(identityWorkspace, identityRepo, identityHookID)
-		return
-	}
-	resp.IdentitySchema = identitySchemaOf(identityWorkspace, identityHookID)
-}
-
-func (r *accessTokenResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	switch r.level {
-	case bitbucket.TokenLevelProject:
-		resp.IdentitySchema = identitySchemaOf(identityDCProject, identityTokenID)
-	case bitbucket.TokenLevelRepository:
-		resp.IdentitySchema = identitySchemaOf(identityDCProject, identityRepo, identityTokenID)
-	default:
-		resp.IdentitySchema = identitySchemaOf(identityUser, identityTokenID)
-	}
-}
-
 func (r *accessKeyResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	if r.level == bitbucket.AccessKeyLevelRepository {
 		resp.IdentitySchema = identitySchemaOf(identityWorkspace, identityRepo, identityKeyID)
@@ -81,38 +62,8 @@ func (r *accessKeyResource) IdentitySchema(_ context.Context, _ resource.Identit
 	resp.IdentitySchema = identitySchemaOf(identityWorkspace, identityProject, identityKeyID)
 }
 
-// The connection is named by where it is and its name, as its import ID.
-func (r *connectionResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identitySchemaOf(identityWorkspace,
-		identityAttribute{"repository", "Repository slug of a repository connection; null for a workspace connection.", true},
-		identityAttribute{"name", "The connection's name.", false})
-}
-
-// connectionIDFromIdentity is the import ID an import by identity stands for.
-func connectionIDFromIdentity(ctx context.Context, req resource.ImportStateRequest, diags *diag.Diagnostics) string {
-	if req.Identity == nil {
-		diags.AddError("Missing import ID", "Import a connection by <workspace>/<name> or <workspace>/<repository>/<name>, or by identity.")
-		return ""
-	}
-	var workspace, repository, name types.String
-	diags.Append(req.Identity.GetAttribute(ctx, path.Root("workspace"), &workspace)...)
-	diags.Append(req.Identity.GetAttribute(ctx, path.Root("repository"), &repository)...)
-	diags.Append(req.Identity.GetAttribute(ctx, path.Root("name"), &name)...)
-	if workspace.ValueString() == "" || name.ValueString() == "" {
-		diags.AddError("Incomplete import identity", "A connection's identity needs workspace and name (and repository for a repository connection).")
-		return ""
-	}
-	if repository.ValueString() != "" {
-		return workspace.ValueString() + "/" + repository.ValueString() + "/" + name.ValueString()
-	}
-	return workspace.ValueString() + "/" + name.ValueString()
-}
-
 var (
-	_ resource.ResourceWithIdentity = &connectionResource{}
 	_ resource.ResourceWithIdentity = &accessKeyResource{}
-	_ resource.ResourceWithIdentity = &webhookResource{}
-	_ resource.ResourceWithIdentity = &accessTokenResource{}
 )
 
 // attributeGetter is state, plan or config.

@@ -61,16 +61,6 @@ func New(version string, opts ...Option) func() provider.Provider {
 	}
 }
 
-// providerData is what Configure hands to every resource and data source.
-type providerData struct {
-	client           bitbucket.Client
-	defaultWorkspace string
-	// authMode (authModeName) and username say who the provider signs in
-	// as, known at plan time.
-	authMode string
-	username string
-}
-
 func (p *BitbucketProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "bitbucket"
 	resp.Version = p.version
@@ -193,24 +183,6 @@ func (p *BitbucketProvider) DataSources(context.Context) []func() datasource.Dat
 		NewWorkspaceDataSource,    // data_source_workspace.go
 		NewWorkspacesDataSource,   // data_source_workspaces.go
 		NewAccessKeysDataSource,   // data_source_access_keys.go
-	}
-}
-
-// Names of the auth modes, as logged and as checkTokenCreator reports them.
-const (
-	authModeAccessToken   = "access_token"
-	authModeOAuth         = "oauth_client_credentials"
-	authModeUsernameToken = "username_token"
-)
-
-func authModeName(cfg bitbucket.Config) string {
-	switch {
-	case cfg.AccessToken != "":
-		return authModeAccessToken
-	case cfg.OAuthClientID != "":
-		return authModeOAuth
-	default:
-		return authModeUsernameToken
 	}
 }
 

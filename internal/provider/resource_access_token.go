@@ -620,3 +620,9 @@ func NewRepositoryAccessTokenResource() resource.Resource {
 func NewUserAccessTokenResource() resource.Resource {
 	return &accessTokenResource{level: bitbucket.TokenLevelUser}
 }
+
+var _ resource.ResourceWithIdentity = &accessTokenResource{}
+
+func (r *accessTokenResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identitySchemaOf(tokenLevels[r.level].identity...)
+}

@@ -726,3 +726,32 @@ func (r *connectionResource) Delete(ctx context.Context, req resource.DeleteRequ
 	}
 	tflog.Info(ctx, "Connection deleted", map[string]any{"id": state.ID.ValueString()})
 }
+
+var _ resource.ResourceWithIdentity = &connectionResource{}
+
+// The connection is named by where it is and its name, as its import ID.
+func (r *connectionResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identitySchemaOf(identityWorkspace,
+		identityAttribute{"repository", "Repository slug of a repository connection; null for a workspace connection.", true},
+		identityAttribute{"name", "The connection's name.", false})
+}
+
+// connectionIDFromIdentity is the import ID an import by identity stands for.
+func connectionIDFromIdentity(ctx context.Context, req resource.ImportStateRequest, diags *diag.Diagnostics) string {
+	if req.Identity == nil {
+		diags.AddError("Missing import ID", "Import a connection by <workspace>/<name> or <workspace>/<repository>/<name>, or by identity.")
+		return ""
+	}
+	var workspace, repository, name types.String
+	diags.Append(req.Identity.GetAttribute(ctx, path.Root("workspace"), &workspace)...)
+	diags.Append(req.Identity.GetAttribute(ctx, path.Root("repository"), &repository)...)
+	diags.Append(req.Identity.GetAttribute(ctx, path.Root("name"), &name)...)
+	if workspace.ValueString() == "" || name.ValueString() == "" {
+		diags.AddError("Incomplete import identity", "A connection's identity needs workspace and name (and repository for a repository connection).")
+		return ""
+	}
+	if repository.ValueString() != "" {
+		return workspace.ValueString() + "/" + repository.ValueString() + "/" + name.ValueString()
+	}
+	return workspace.ValueString() + "/" + name.ValueString()
+}

@@ -553,3 +553,13 @@ func NewRepositoryWebhookResource() resource.Resource {
 func NewWorkspaceWebhookResource() resource.Resource {
 	return &webhookResource{repositoryLevel: false}
 }
+
+var _ resource.ResourceWithIdentity = &webhookResource{}
+
+func (r *webhookResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	if r.repositoryLevel {
+		resp.IdentitySchema = identitySchemaOf(identityWorkspace, identityRepo, identityHookID)
+		return
+	}
+	resp.IdentitySchema = identitySchemaOf(identityWorkspace, identityHookID)
+}

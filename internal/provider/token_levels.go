@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
@@ -22,6 +24,8 @@ type tokenLevelSpec struct {
 	// owner are the attributes that name the token's owner, in import-ID
 	// order (the import ID is owner.../<id>).
 	owner []string
+	// identity is the resource identity (Terraform 1.12+): the owner and the id.
+	identity []identityAttribute
 	// permissions a token of the level may carry.
 	permissions []string
 	// minimumVersion is the first Data Center version with the level:
@@ -57,6 +61,7 @@ var tokenLevels = map[bitbucket.TokenLevel]*tokenLevelSpec{
 		level:          bitbucket.TokenLevelProject,
 		noun:           "project access token",
 		owner:          []string{"workspace"},
+		identity:       []identityAttribute{identityDCProject, identityTokenID},
 		permissions:    append(slices.Clone(projectPermissions), repositoryPermissions...),
 		minimumVersion: "7.18",
 		description: "Manages a Bitbucket Data Center project HTTP access token: it acts on the project and every " +
@@ -80,6 +85,7 @@ var tokenLevels = map[bitbucket.TokenLevel]*tokenLevelSpec{
 		level:          bitbucket.TokenLevelRepository,
 		noun:           "repository access token",
 		owner:          []string{"workspace", "repository"},
+		identity:       []identityAttribute{identityDCProject, identityRepo, identityTokenID},
 		permissions:    repositoryPermissions,
 		minimumVersion: "7.18",
 		description: "Manages a Bitbucket Data Center repository HTTP access token: it acts on one repository (the " +
@@ -103,6 +109,7 @@ var tokenLevels = map[bitbucket.TokenLevel]*tokenLevelSpec{
 		level:          bitbucket.TokenLevelUser,
 		noun:           "user (personal) access token",
 		owner:          []string{"user"},
+		identity:       []identityAttribute{identityUser, identityTokenID},
 		permissions:    append(slices.Clone(projectPermissions), repositoryPermissions...),
 		minimumVersion: "5.5",
 		description: "Manages a Bitbucket Data Center personal (user) HTTP access token: it acts as the user, " +
@@ -156,4 +163,32 @@ func validTokenPermissions(level bitbucket.TokenLevel) []string {
 
 func tokenLevelNoun(level bitbucket.TokenLevel) string {
 	return tokenLevel(level).noun
+}
+
+// checkTokenCreator reports at plan time a provider that cannot create the
+// planned access token: Bitbucket Data Center creates tokens only for a
+// request signed in with a user name and password ("Access tokens cannot be
+// used to create access tokens"), and only for the signed-in user's own
+// personal tokens.
+func (pd *providerData) checkTokenCreator(ctx context.Context, plan tfsdk.Plan, level bitbucket.TokenLevel, diags *diag.Diagnostics) {
+	if pd.authMode != authModeUsernameToken {
+		diags.AddError("Access tokens can only be created with a password",
+			fmt.Sprintf("This resource's provider signs in with %s, and Bitbucket Data Center does not let a token create "+
+				"access tokens. Configure the provider that manages tokens with username + token, where token is the "+
+				"user's password (for example a second provider block with alias = \"token_admin\", and provider = "+
+				"bitbucket.token_admin in this resource).", pd.authMode))
+		return
+	}
+	if level != bitbucket.TokenLevelUser {
+		return
+	}
+	var user types.String
+	diags.Append(plan.GetAttribute(ctx, path.Root("user"), &user)...)
+	if user.IsNull() || user.IsUnknown() || strings.EqualFold(user.ValueString(), pd.username) {
+		return
+	}
+	diags.AddAttributeError(path.Root("user"), "Personal tokens are created by their owner",
+		fmt.Sprintf("user is %q but the provider signs in as %q, and Bitbucket Data Center lets only a user create "+
+			"their own personal tokens. Leave user out (it defaults to the signed-in user), or give this resource a "+
+			"provider that signs in as %q with username + password.", user.ValueString(), pd.username, user.ValueString()))
 }

@@ -51,3 +51,19 @@ func TestTokenLevelSpecs(t *testing.T) {
 	}()
 	tokenLevel("workspace")
 }
+
+// TestTokenLevelIdentityNamesTheImportID: each level's identity is its
+// import ID's parts (owner attributes, then id), so an import by identity
+// and by ID name the same token.
+func TestTokenLevelIdentityNamesTheImportID(t *testing.T) {
+	for level, spec := range tokenLevels {
+		var names []string
+		for _, a := range spec.identity {
+			names = append(names, a.name)
+		}
+		want := append(slices.Clone(spec.owner), "id")
+		if !slices.Equal(names, want) {
+			t.Errorf("%s: identity %v, import ID parts %v", level, names, want)
+		}
+	}
+}

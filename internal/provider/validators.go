@@ -12,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
@@ -257,34 +256,6 @@ func (notBlankValidator) ValidateString(_ context.Context, req validator.StringR
 		resp.Diagnostics.AddAttributeError(req.Path, "Blank "+req.Path.String(),
 			fmt.Sprintf("%s is only white space; give it a visible name.", req.Path))
 	}
-}
-
-// checkTokenCreator reports at plan time a provider that cannot create the
-// planned access token: Bitbucket Data Center creates tokens only for a
-// request signed in with a user name and password ("Access tokens cannot be
-// used to create access tokens"), and only for the signed-in user's own
-// personal tokens.
-func (pd *providerData) checkTokenCreator(ctx context.Context, plan tfsdk.Plan, level bitbucket.TokenLevel, diags *diag.Diagnostics) {
-	if pd.authMode != authModeUsernameToken {
-		diags.AddError("Access tokens can only be created with a password",
-			fmt.Sprintf("This resource's provider signs in with %s, and Bitbucket Data Center does not let a token create "+
-				"access tokens. Configure the provider that manages tokens with username + token, where token is the "+
-				"user's password (for example a second provider block with alias = \"token_admin\", and provider = "+
-				"bitbucket.token_admin in this resource).", pd.authMode))
-		return
-	}
-	if level != bitbucket.TokenLevelUser {
-		return
-	}
-	var user types.String
-	diags.Append(plan.GetAttribute(ctx, path.Root("user"), &user)...)
-	if user.IsNull() || user.IsUnknown() || strings.EqualFold(user.ValueString(), pd.username) {
-		return
-	}
-	diags.AddAttributeError(path.Root("user"), "Personal tokens are created by their owner",
-		fmt.Sprintf("user is %q but the provider signs in as %q, and Bitbucket Data Center lets only a user create "+
-			"their own personal tokens. Leave user out (it defaults to the signed-in user), or give this resource a "+
-			"provider that signs in as %q with username + password.", user.ValueString(), pd.username, user.ValueString()))
 }
 
 // preferWriteOnly warns, where Terraform supports write-only attributes
