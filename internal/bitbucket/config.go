@@ -113,6 +113,10 @@ type Config struct {
 	// Version goes into the User-Agent: terraform-provider-bitbucket/<Version>.
 	Version string
 
+	// Logger receives the request log, secrets masked (nil = no log). The
+	// provider passes an adapter to Terraform's logger; a tool may pass its own.
+	Logger Logger
+
 	// Transport, when set, replaces the base transport (tests). TLS options
 	// are then ignored.
 	Transport http.RoundTripper

@@ -11,13 +11,70 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
-// logSubsystem is the tflog subsystem of this package; TF_LOG_PROVIDER
-// controls it like the rest of the provider's logs.
-const logSubsystem = "bitbucket"
+// LogLevel is the level of a client log line.
+type LogLevel int
+
+const (
+	// LogTrace lines carry request and answer headers and bodies.
+	LogTrace LogLevel = iota
+	// LogDebug lines say one request was sent, answered or retried.
+	LogDebug
+	// LogWarn lines say something the user may want to fix.
+	LogWarn
+)
+
+// Logger receives the client's log lines (Config.Logger). The client masks
+// secrets before it calls Log, so a Logger needs no masks of its own. ctx is
+// the request's context: a Logger may read it (the provider's adapter finds
+// Terraform's logger there) but must not keep it past the call.
+type Logger interface {
+	// Enabled reports whether lines of level would be written; the client
+	// builds no fields (and reads no bodies) for a level that is not.
+	Enabled(ctx context.Context, level LogLevel) bool
+	Log(ctx context.Context, level LogLevel, msg string, fields map[string]any)
+}
+
+// clientLog is a client's Logger with its redactor in front.
+type clientLog struct {
+	logger   Logger // nil: nothing is logged
+	redactor *redactor
+}
+
+func (l clientLog) enabled(ctx context.Context, level LogLevel) bool {
+	return l.logger != nil && l.logger.Enabled(ctx, level)
+}
+
+// log writes one line with every secret string masked in the message and the
+// string fields, and the values of credential keys replaced.
+func (l clientLog) log(ctx context.Context, level LogLevel, msg string, fields map[string]any) {
+	if !l.enabled(ctx, level) {
+		return
+	}
+	masked := make(map[string]any, len(fields))
+	for k, v := range fields {
+		switch {
+		case secretKeys[strings.ToLower(k)] || credentialHeaders[strings.ToLower(k)]:
+			v = redacted
+		default:
+			if s, ok := v.(string); ok {
+				v = l.redactor.mask(s)
+			}
+		}
+		masked[k] = v
+	}
+	l.logger.Log(ctx, level, l.redactor.mask(msg), masked)
+}
+
+// credentialHeaders are the headers whose values never reach the log: they
+// carry credentials or a session (a cookie logs the caller in as well).
+var credentialHeaders = map[string]bool{
+	"authorization":       true,
+	"proxy-authorization": true,
+	"cookie":              true,
+	"set-cookie":          true,
+}
 
 // maxLoggedBody bounds a body written to the trace log.
 const maxLoggedBody = 64 << 10
@@ -96,74 +153,47 @@ func (r *redactor) maskError(err error) error {
 	return err
 }
 
-// logContext returns ctx with the package's subsystem logger, masking the
-// secret strings and secret field keys in everything it writes.
-func (r *redactor) logContext(ctx context.Context) context.Context {
-	ctx = tflog.NewSubsystem(ctx, logSubsystem)
-	if s := r.secrets(); len(s) > 0 {
-		ctx = tflog.SubsystemMaskLogStrings(ctx, logSubsystem, s...)
-	}
-	keys := []string{"authorization", "proxy-authorization", "cookie", "set-cookie"}
-	for k := range secretKeys {
-		keys = append(keys, k)
-	}
-	return tflog.SubsystemMaskFieldValuesWithFieldKeys(ctx, logSubsystem, keys...)
-}
-
-// logDebugEnabled reports whether the package's debug lines would be
-// written. The subsystem logger takes its level from the provider's root
-// logger (TF_LOG / TF_LOG_PROVIDER), so asking the root logger is enough and
-// costs nothing, where building the subsystem logger and its masks for
-// every request cost more than the request itself in a large refresh.
-func logDebugEnabled(ctx context.Context) bool {
-	return tflog.IsDebug(ctx)
-}
-
-func logWarn(ctx context.Context, r *redactor, msg string, fields map[string]any) {
-	tflog.SubsystemWarn(r.logContext(ctx), logSubsystem, msg, fields)
-}
-
 // loggingTransport logs every attempt at debug (method, URL, status,
 // duration, attempt) and, at trace, the headers and bodies with secrets
 // redacted. The Authorization header is never logged.
 type loggingTransport struct {
-	next     http.RoundTripper
-	redactor *redactor
+	next http.RoundTripper
+	log  clientLog
 }
 
 func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !logDebugEnabled(req.Context()) {
+	ctx := req.Context()
+	if !t.log.enabled(ctx, LogDebug) {
 		// Nothing would be written: build no fields, mask nothing.
 		return t.next.RoundTrip(req)
 	}
-	ctx := t.redactor.logContext(req.Context())
 	fields := map[string]any{
 		"method": req.Method,
 		"url":    req.URL.Redacted(),
 	}
-	if a, ok := req.Context().Value(attemptKey).(int); ok {
+	if a, ok := ctx.Value(attemptKey).(int); ok {
 		fields["attempt"] = a
 	}
-	trace := tflog.SubsystemIsTrace(ctx, logSubsystem)
+	trace := t.log.enabled(ctx, LogTrace)
 	if trace {
 		reqFields := copyFields(fields)
 		reqFields["headers"] = headerText(req.Header)
 		if body := requestBodyForLog(req); body != "" {
-			reqFields["body"] = t.redactor.mask(redactBody([]byte(body), req.Header.Get("Content-Type")))
+			reqFields["body"] = redactBody([]byte(body), req.Header.Get("Content-Type"))
 		}
-		tflog.SubsystemTrace(ctx, logSubsystem, "Sending Bitbucket API request", reqFields)
+		t.log.log(ctx, LogTrace, "Sending Bitbucket API request", reqFields)
 	}
 
 	start := time.Now()
 	resp, err := t.next.RoundTrip(req)
 	fields["duration_ms"] = time.Since(start).Milliseconds()
 	if err != nil {
-		fields["error"] = t.redactor.mask(err.Error())
-		tflog.SubsystemDebug(ctx, logSubsystem, "Bitbucket API request failed", fields)
+		fields["error"] = err.Error()
+		t.log.log(ctx, LogDebug, "Bitbucket API request failed", fields)
 		return nil, err
 	}
 	fields["status"] = resp.StatusCode
-	tflog.SubsystemDebug(ctx, logSubsystem, "Bitbucket API response", fields)
+	t.log.log(ctx, LogDebug, "Bitbucket API response", fields)
 
 	if trace {
 		body, readErr := io.ReadAll(resp.Body)
@@ -175,8 +205,8 @@ func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		}
 		respFields := copyFields(fields)
 		respFields["headers"] = headerText(resp.Header)
-		respFields["body"] = t.redactor.mask(redactBody(body, resp.Header.Get("Content-Type")))
-		tflog.SubsystemTrace(ctx, logSubsystem, "Bitbucket API response body", respFields)
+		respFields["body"] = redactBody(body, resp.Header.Get("Content-Type"))
+		t.log.log(ctx, LogTrace, "Bitbucket API response body", respFields)
 	}
 	return resp, nil
 }
@@ -219,8 +249,7 @@ func headerText(h http.Header) string {
 	var b strings.Builder
 	for _, name := range names {
 		value := strings.Join(h[name], ", ")
-		switch strings.ToLower(name) {
-		case "authorization", "proxy-authorization", "cookie", "set-cookie":
+		if credentialHeaders[strings.ToLower(name)] {
 			value = "[redacted]"
 		}
 		if b.Len() > 0 {

@@ -4,13 +4,40 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
-
-	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 )
+
+// lineLogger is a Logger that writes each line as one JSON object
+// ({"level", "msg", fields...}) at the level it is given and above.
+type lineLogger struct {
+	min LogLevel
+	mu  sync.Mutex
+	out bytes.Buffer
+}
+
+func (l *lineLogger) Enabled(_ context.Context, level LogLevel) bool { return level >= l.min }
+
+func (l *lineLogger) Log(_ context.Context, level LogLevel, msg string, fields map[string]any) {
+	line := map[string]any{"level": int(level), "msg": msg}
+	for k, v := range fields {
+		line[k] = v
+	}
+	b, _ := json.Marshal(line)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.out.Write(append(b, '\n'))
+}
+
+func (l *lineLogger) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.out.String()
+}
 
 func TestLogsShowRequestsButNoSecrets(t *testing.T) {
 	const (
@@ -27,8 +54,8 @@ func TestLogsShowRequestsButNoSecrets(t *testing.T) {
 		base64.StdEncoding.EncodeToString([]byte("alice@example.com:" + basicToken)),
 		base64.StdEncoding.EncodeToString([]byte("oauth-id:" + oauthSecret))}
 
-	var out bytes.Buffer
-	ctx := tflogtest.RootLogger(context.Background(), &out)
+	logger := &lineLogger{min: LogTrace}
+	ctx := context.Background()
 
 	// Cloud with Basic: a webhook create whose body holds the secret, and a
 	// server that (unlike Cloud) echoes it back.
@@ -47,6 +74,7 @@ func TestLogsShowRequestsButNoSecrets(t *testing.T) {
 	defer cloud.Close()
 	cfg := testConfig(ProductCloud, cloud.URL+"/2.0")
 	cfg.Username, cfg.Token = "alice@example.com", basicToken
+	cfg.Logger = logger
 	c, err := New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +88,7 @@ func TestLogsShowRequestsButNoSecrets(t *testing.T) {
 	cfg = testConfig(ProductCloud, cloud.URL+"/2.0")
 	cfg.Username, cfg.Token = "", ""
 	cfg.OAuthClientID, cfg.OAuthClientSecret, cfg.OAuthTokenURL = "oauth-id", oauthSecret, cloud.URL+"/site/oauth2/access_token"
+	cfg.Logger = logger
 	c, err = New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +110,7 @@ func TestLogsShowRequestsButNoSecrets(t *testing.T) {
 	defer dc.Close()
 	cfg = testConfig(ProductDataCenter, dc.URL)
 	cfg.Username, cfg.Token, cfg.AccessToken = "", "", bearerToken
+	cfg.Logger = logger
 	c, err = New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -93,12 +123,8 @@ func TestLogsShowRequestsButNoSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	logs := out.String()
-	entries, err := tflogtest.MultilineJSONDecode(&out)
-	if err != nil {
-		t.Fatalf("decoding logs: %v", err)
-	}
-	if len(entries) == 0 {
+	logs := logger.String()
+	if logs == "" {
 		t.Fatal("nothing was logged")
 	}
 	for _, s := range secrets {
@@ -111,7 +137,7 @@ func TestLogsShowRequestsButNoSecrets(t *testing.T) {
 	}
 	// The requests themselves are there, with their bodies at trace.
 	for _, want := range []string{
-		`"@message":"Bitbucket API response"`,
+		`"msg":"Bitbucket API response"`,
 		`"method":"POST"`,
 		`"url":"` + cloud.URL + `/2.0/repositories/acme/api/hooks"`,
 		`"url":"` + dc.URL + `/rest/access-tokens/1.0/projects/PRJ"`,
@@ -119,7 +145,6 @@ func TestLogsShowRequestsButNoSecrets(t *testing.T) {
 		`"status":201`,
 		`"attempt":1`,
 		`https://ci.example.com/hook`, // from a logged body
-		`"@module":"provider.bitbucket"`,
 		// The secret fields were in logged bodies, masked.
 		`\"token\":\"***\"`,
 		`\"secret\":\"***\"`,
@@ -149,5 +174,64 @@ func TestRedactBody(t *testing.T) {
 		if got := redactBody([]byte(tt.in), tt.contentType); got != tt.want {
 			t.Errorf("redactBody(%s) = %s, want %s", tt.in, got, tt.want)
 		}
+	}
+}
+
+// Every line goes through the client's masks before the Logger sees it:
+// secret strings in the message and string fields, and the whole value of
+// credential and secret keys, whatever the Logger does.
+func TestClientLogMasksBeforeTheLogger(t *testing.T) {
+	logger := &lineLogger{min: LogTrace}
+	log := clientLog{logger: logger, redactor: newRedactor(Config{Username: "u", Token: "tok-S1"})}
+	log.log(context.Background(), LogDebug, "failed with tok-S1", map[string]any{
+		"error":         "401 for tok-S1",
+		"Authorization": "Basic xyz",
+		"set-cookie":    "BITBUCKETSESSIONID=abc",
+		"secret":        42,
+		"status":        401,
+	})
+	var line map[string]any
+	if err := json.Unmarshal([]byte(logger.String()), &line); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"level": float64(LogDebug), "msg": "failed with ***", "error": "401 for ***",
+		"Authorization": redacted, "set-cookie": redacted, "secret": redacted, "status": float64(401)}
+	for k, v := range want {
+		if line[k] != v {
+			t.Errorf("%s = %v, want %v", k, line[k], v)
+		}
+	}
+}
+
+// A Logger at debug gets one line per attempt and no trace lines; no
+// Logger at all costs nothing and logs nothing.
+func TestClientLogLevels(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"uuid": "{h}", "url": "https://ci.example.com/hook", "events": []string{"repo:push"}})
+	}))
+	defer srv.Close()
+	logger := &lineLogger{min: LogDebug}
+	cfg := testConfig(ProductCloud, srv.URL+"/2.0")
+	cfg.Logger = logger
+	c, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetWebhook(context.Background(), WebhookScope{Workspace: "acme"}, "{h}"); err != nil {
+		t.Fatal(err)
+	}
+	logs := logger.String()
+	if !strings.Contains(logs, `"msg":"Bitbucket API response"`) {
+		t.Errorf("no debug line for the request:\n%s", logs)
+	}
+	if strings.Contains(logs, "Sending Bitbucket API request") || strings.Contains(logs, `"body"`) {
+		t.Errorf("trace lines at debug:\n%s", logs)
+	}
+	cfg.Logger = nil
+	if c, err = New(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetWebhook(context.Background(), WebhookScope{Workspace: "acme"}, "{h}"); err != nil {
+		t.Fatalf("without a Logger: %v", err)
 	}
 }

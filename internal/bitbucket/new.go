@@ -78,7 +78,7 @@ func New(ctx context.Context, cfg Config) (Client, error) {
 		}
 		// product = "datacenter" was set explicitly: trust it and go on
 		// without a version, which only disables version-gated features.
-		logWarn(ctx, h.redactor, "could not read the Data Center version", map[string]any{"error": err.Error()})
+		h.log.log(ctx, LogWarn, "could not read the Data Center version", map[string]any{"error": err.Error()})
 	}
 	return newCachingClient(&dataCenterClient{h: h, version: version}), nil
 }

@@ -24,6 +24,7 @@ type httpClient struct {
 	http     *http.Client
 	product  Product
 	redactor *redactor
+	log      clientLog
 	cfg      Config
 	// transport is the base transport (the connection pool), shared with
 	// clients made by NewWithCredentials.

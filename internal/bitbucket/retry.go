@@ -13,8 +13,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 // maxFreePacedRetries bounds the paced retries of one request that do not
@@ -48,6 +46,7 @@ type retryTransport struct {
 	waitMax        time.Duration
 	attemptTimeout time.Duration
 	redactor       *redactor
+	log            clientLog
 	// onRetry, when set, is called as a wait before a retry begins (tests).
 	onRetry func()
 }
@@ -111,8 +110,8 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, &notSentError{interrupted("while retrying after "+reason, ctx.Err())}
 		}
-		if logDebugEnabled(ctx) {
-			tflog.SubsystemDebug(t.redactor.logContext(ctx), logSubsystem, "Retrying Bitbucket API request", map[string]any{
+		if t.log.enabled(ctx, LogDebug) {
+			t.log.log(ctx, LogDebug, "Retrying Bitbucket API request", map[string]any{
 				"method":  req.Method,
 				"url":     req.URL.Redacted(),
 				"attempt": attempt + 1,

@@ -32,9 +32,10 @@ func newHTTPClient(cfg Config, base *url.URL) (*httpClient, error) {
 
 	red := newRedactor(cfg)
 	userAgent := "terraform-provider-bitbucket/" + cfg.Version
-	logged := &loggingTransport{next: baseRT, redactor: red}
+	log := clientLog{logger: cfg.Logger, redactor: red}
+	logged := &loggingTransport{next: baseRT, log: log}
 
-	h := &httpClient{base: base, redactor: red, cfg: cfg, transport: baseRT}
+	h := &httpClient{base: base, redactor: red, log: log, cfg: cfg, transport: baseRT}
 	var auth http.RoundTripper
 	switch {
 	case cfg.Username != "":
@@ -59,6 +60,7 @@ func newHTTPClient(cfg Config, base *url.URL) (*httpClient, error) {
 		waitMax:        cfg.RetryWaitMax,
 		attemptTimeout: cfg.RequestTimeout,
 		redactor:       red,
+		log:            log,
 	}
 	h.retry = retry
 	h.http = &http.Client{Transport: retry}

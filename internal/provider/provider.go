@@ -108,6 +108,7 @@ func (p *BitbucketProvider) Configure(ctx context.Context, req provider.Configur
 		return
 	}
 	settings.cfg.Version = p.version
+	settings.cfg.Logger = tflogLogger{}
 	settings.cfg.RetryWaitMin = p.options.retryWaitMin
 	settings.cfg.RetryWaitMax = p.options.retryWaitMax
 
