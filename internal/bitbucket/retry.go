@@ -24,7 +24,8 @@ const maxFreePacedRetries = 10
 // run that hangs.
 const maxRetryAfter = 10 * time.Minute
 
-// retryTransport repeats requests that are safe to repeat:
+// retryTransport repeats requests that are safe to repeat (the rules are
+// classify's):
 //
 //   - 429 always: the server did not process the request. It waits the
 //     server's Retry-After (Data Center) or an exponential backoff with
@@ -47,93 +48,163 @@ type retryTransport struct {
 	attemptTimeout time.Duration
 	redactor       *redactor
 	log            clientLog
+	// clock tells the time and waits (nil = the real one; tests use a
+	// fake one that waits without sleeping).
+	clock clock
 	// onRetry, when set, is called as a wait before a retry begins (tests).
 	onRetry func()
+}
+
+// clock is the time as the retry layer sees it.
+type clock interface {
+	Now() time.Time
+	// Sleep waits d or until ctx is done (then it returns ctx.Err()).
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                                   { return time.Now() }
+func (realClock) Sleep(ctx context.Context, d time.Duration) error { return sleep(ctx, d) }
+
+func (t *retryTransport) now() time.Time { return clockOf(t.clock).Now() }
+
+func clockOf(c clock) clock {
+	if c == nil {
+		return realClock{}
+	}
+	return c
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	idempotent := isIdempotent(req)
 	resendable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-
-	// retries counts the retries max_retries bounds. Paced retries of a 429
-	// (below) cost the server nothing the rate does not allow, so a few of
-	// them are free: a burst that overran the limit does not use up the
-	// retries of the requests caught in it.
-	retries, freePaced := 0, maxFreePacedRetries
+	budget := retryBudget{max: t.maxRetries, free: maxFreePacedRetries}
 	for attempt := 0; ; attempt++ {
-		ticket, waited, err := t.gate.wait(ctx)
+		ticket, err := t.passGate(ctx)
 		if err != nil {
-			if waited {
-				return nil, &notSentError{interrupted("while waiting for the rate limit to pass", err)}
-			}
-			return nil, &notSentError{interrupted("before the request was sent", err)}
+			return nil, err
 		}
 		resp, err := t.attempt(req, attempt)
-		// paced: a 429 whose Retry-After is within the rate window, the
-		// granularity of the header; the gate, which just learned the rate
-		// from it, holds the retry until the window has room (exactly, from
-		// this client's own count) instead of a rounded-up whole second.
-		paced := false
-		switch {
-		case resp != nil && resp.StatusCode == http.StatusTooManyRequests:
-			if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-				// Only when requests of this client were accepted within
-				// the window does its count say when there is room.
-				// A Retry-After of one second is the header's granularity.
-				paced = t.gate.refused(ticket) > 0 && d <= max(t.gate.windowLength(), time.Second)
-			}
-		case resp != nil:
-			t.gate.answered(ticket)
-		}
-
-		wait, throttled, retry := t.decide(resp, err, idempotent, retries)
-		free := paced && freePaced > 0
-		if !retry || !resendable || (retries >= t.maxRetries && !free) {
+		paced := t.learn(ticket, resp)
+		v := classify(resp, err, idempotent, t.now())
+		wait := v.wait(budget.retries, t.waitMin, t.waitMax, jitter)
+		if v.kind == giveUp || !resendable || !budget.take(paced) {
 			return resp, err
 		}
-		if free {
-			freePaced--
-		} else {
-			retries++
-		}
-		reason := ""
-		if resp != nil {
-			reason = resp.Status
-			_ = resp.Body.Close()
-		} else {
-			reason = t.redactor.mask(err.Error())
-		}
+		reason := t.closeForRetry(resp, err)
 		if ctx.Err() != nil {
 			if resp == nil {
 				return nil, err // the attempt itself was cut short, and says so
 			}
 			return nil, &notSentError{interrupted("while retrying after "+reason, ctx.Err())}
 		}
-		if t.log.enabled(ctx, LogDebug) {
-			t.log.log(ctx, LogDebug, "Retrying Bitbucket API request", map[string]any{
-				"method":  req.Method,
-				"url":     req.URL.Redacted(),
-				"attempt": attempt + 1,
-				"reason":  reason,
-				"wait_ms": wait.Milliseconds(),
-			})
-		}
-		if t.onRetry != nil {
-			t.onRetry()
-		}
-		if throttled {
-			// Everyone waits at the gate, this request included.
-			t.gate.hold(wait)
-			continue
-		}
-		if paced {
-			continue // the gate paces it
-		}
-		if err := sleep(ctx, wait); err != nil {
-			return nil, &notSentError{fmt.Errorf("waiting to retry: %w", err)}
+		t.logRetry(ctx, req, attempt, reason, wait)
+		if err := t.waitToRetry(ctx, v, paced, wait); err != nil {
+			return nil, err
 		}
 	}
+}
+
+// passGate waits until the shared gate lets a request start.
+func (t *retryTransport) passGate(ctx context.Context) (time.Time, error) {
+	ticket, waited, err := t.gate.wait(ctx)
+	switch {
+	case err == nil:
+		return ticket, nil
+	case waited:
+		return ticket, &notSentError{interrupted("while waiting for the rate limit to pass", err)}
+	default:
+		return ticket, &notSentError{interrupted("before the request was sent", err)}
+	}
+}
+
+// learn tells the gate how the attempt started at ticket went, and reports
+// whether its retry is paced: a 429 whose Retry-After is within the rate
+// window, the granularity of the header; the gate, which just learned the
+// rate from it, holds the retry until the window has room (exactly, from
+// this client's own count) instead of a rounded-up whole second.
+func (t *retryTransport) learn(ticket time.Time, resp *http.Response) bool {
+	if resp == nil {
+		return false
+	}
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.gate.answered(ticket)
+		return false
+	}
+	d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), t.now())
+	if !ok {
+		return false
+	}
+	// Only when requests of this client were accepted within the window
+	// does its count say when there is room. A Retry-After of one second
+	// is the header's granularity.
+	return t.gate.refused(ticket) > 0 && d <= max(t.gate.windowLength(), time.Second)
+}
+
+// closeForRetry discards the answer that is retried and names why.
+func (t *retryTransport) closeForRetry(resp *http.Response, err error) string {
+	if resp != nil {
+		_ = resp.Body.Close()
+		return resp.Status
+	}
+	return t.redactor.mask(err.Error())
+}
+
+func (t *retryTransport) logRetry(ctx context.Context, req *http.Request, attempt int, reason string, wait time.Duration) {
+	if !t.log.enabled(ctx, LogDebug) {
+		return
+	}
+	t.log.log(ctx, LogDebug, "Retrying Bitbucket API request", map[string]any{
+		"method":  req.Method,
+		"url":     req.URL.Redacted(),
+		"attempt": attempt + 1,
+		"reason":  reason,
+		"wait_ms": wait.Milliseconds(),
+	})
+}
+
+// waitToRetry waits before the next attempt: at the gate, with every other
+// request of the client, for a 429 without Retry-After; not at all for a
+// paced retry (the gate paces it); else on its own.
+func (t *retryTransport) waitToRetry(ctx context.Context, v verdict, paced bool, wait time.Duration) error {
+	if t.onRetry != nil {
+		t.onRetry()
+	}
+	switch {
+	case v.kind == backOffAll:
+		t.gate.hold(wait)
+		return nil
+	case paced:
+		return nil
+	}
+	if err := clockOf(t.clock).Sleep(ctx, wait); err != nil {
+		return &notSentError{fmt.Errorf("waiting to retry: %w", err)}
+	}
+	return nil
+}
+
+// retryBudget counts the retries of one request. max_retries bounds them,
+// but paced retries of a 429 cost the server nothing the rate does not
+// allow, so a few of them (free) are not counted: a burst that overran the
+// limit does not use up the retries of the requests caught in it.
+type retryBudget struct {
+	max, retries, free int
+}
+
+// take spends one retry (a free one when paced and any are left) and
+// reports whether there was one to spend.
+func (b *retryBudget) take(paced bool) bool {
+	switch {
+	case paced && b.free > 0:
+		b.free--
+		return true
+	case b.retries < b.max:
+		b.retries++
+		return true
+	}
+	return false
 }
 
 // attempt sends one try with its own timeout and returns the answer with
@@ -170,77 +241,111 @@ func (t *retryTransport) attempt(req *http.Request, n int) (*http.Response, erro
 	return nil, err
 }
 
-// decide says whether to retry and how long to wait; throttled means the
-// wait is a rate-limit wait that the whole client shares.
-func (t *retryTransport) decide(resp *http.Response, err error, idempotent bool, attempt int) (wait time.Duration, throttled, retry bool) {
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return 0, false, false
-		}
-		var apiErr *APIError
-		switch {
-		case isCertificateError(err):
-			return 0, false, false
-		case errors.As(err, &apiErr):
-			// The OAuth token endpoint failed; the request itself never left.
-			switch {
-			case errors.Is(apiErr, ErrRateLimited):
-				return t.rateLimitWait(apiErr.RetryAfter, apiErr.RetryAfter > 0, attempt)
-			case errors.Is(apiErr, ErrServer):
-				return t.backoff(attempt), false, true
-			}
-			return 0, false, false
-		case !mayHaveBeenApplied(err):
-			return t.backoff(attempt), false, true
-		default:
-			return t.backoff(attempt), false, idempotent
-		}
-	}
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests:
-		d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-		return t.rateLimitWait(d, ok, attempt)
-	case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
-		wait := t.backoff(attempt)
-		// A 503 for maintenance may say when to come back.
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok && d <= maxRetryAfter {
-			wait = d
-		}
-		return wait, false, idempotent
-	}
-	return 0, false, false
+// retryKind is what the outcome of an attempt asks for.
+type retryKind int
+
+const (
+	// giveUp: the answer or error goes to the caller.
+	giveUp retryKind = iota
+	// backOff: retry after an exponential backoff.
+	backOff
+	// backOffAll: retry after a backoff that every request of the client
+	// waits out (a 429 without Retry-After: Cloud).
+	backOffAll
+	// waitServer: retry after the wait the server asked for (Retry-After).
+	waitServer
+)
+
+// verdict is classify's answer: what to do, and the server's wait for
+// waitServer.
+type verdict struct {
+	kind   retryKind
+	server time.Duration
 }
 
-// rateLimitWait: without a Retry-After (Cloud) every request of the client
+// wait is how long to wait before retry number retry (0 = the first).
+func (v verdict) wait(retry int, waitMin, waitMax time.Duration, jitter func(int64) int64) time.Duration {
+	if v.kind == waitServer {
+		return v.server
+	}
+	return backoff(retry, waitMin, waitMax, jitter)
+}
+
+// classify says what an attempt's outcome asks for: the retry rules of
+// retryTransport, without any state. now reads a Retry-After given as a
+// date.
+func classify(resp *http.Response, err error, idempotent bool, now time.Time) verdict {
+	if err != nil {
+		return classifyFailure(err, idempotent)
+	}
+	retryAfter, given := parseRetryAfter(resp.Header.Get("Retry-After"), now)
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return rateLimited(retryAfter, given)
+	case resp.StatusCode < 500 || resp.StatusCode == http.StatusNotImplemented || !idempotent:
+		return verdict{kind: giveUp}
+	case given && retryAfter <= maxRetryAfter:
+		// A 503 for maintenance may say when to come back.
+		return verdict{kind: waitServer, server: retryAfter}
+	}
+	return verdict{kind: backOff}
+}
+
+// classifyFailure: an attempt without an answer.
+func classifyFailure(err error, idempotent bool) verdict {
+	var apiErr *APIError
+	switch {
+	case errors.Is(err, context.Canceled), isCertificateError(err):
+		return verdict{kind: giveUp}
+	case errors.As(err, &apiErr):
+		// The OAuth token endpoint failed; the request itself never left.
+		switch {
+		case errors.Is(apiErr, ErrRateLimited):
+			return rateLimited(apiErr.RetryAfter, apiErr.RetryAfter > 0)
+		case errors.Is(apiErr, ErrServer):
+			return verdict{kind: backOff}
+		}
+		return verdict{kind: giveUp}
+	case !mayHaveBeenApplied(err), idempotent:
+		return verdict{kind: backOff}
+	}
+	return verdict{kind: giveUp}
+}
+
+// rateLimited: without a Retry-After (Cloud) every request of the client
 // waits out a backoff together; with one, the refused request waits what
 // the server asked (or, within the rate window, what the gate says: see
-// RoundTrip) while the others go on within the rate the gate learned from
-// the refusal (rateGate.refused).
-func (t *retryTransport) rateLimitWait(retryAfter time.Duration, given bool, attempt int) (time.Duration, bool, bool) {
-	if !given {
-		return t.backoff(attempt), true, true
+// learn) while the others go on within the rate the gate learned from the
+// refusal (rateGate.refused). A server asking for more than maxRetryAfter
+// gets its 429 handed to the caller.
+func rateLimited(retryAfter time.Duration, given bool) verdict {
+	switch {
+	case !given:
+		return verdict{kind: backOffAll}
+	case retryAfter > maxRetryAfter:
+		return verdict{kind: giveUp}
 	}
-	if retryAfter > maxRetryAfter {
-		return 0, false, false
-	}
-	return retryAfter, false, true
+	return verdict{kind: waitServer, server: retryAfter}
 }
 
 // backoff is waitMin doubled per retry, capped at waitMax, with jitter in
-// the upper half so that parallel clients spread out.
-func (t *retryTransport) backoff(attempt int) time.Duration {
-	d := t.waitMax
-	if attempt < 32 {
-		if exp := t.waitMin << uint(attempt); exp > 0 && exp < t.waitMax {
+// the upper half so that parallel clients spread out; jitter(n) returns a
+// number in [0, n).
+func backoff(retry int, waitMin, waitMax time.Duration, jitter func(int64) int64) time.Duration {
+	d := waitMax
+	if retry < 32 {
+		if exp := waitMin << uint(retry); exp > 0 && exp < waitMax {
 			d = exp
 		}
 	}
 	half := d / 2
-	d = half + time.Duration(rand.Int64N(int64(d-half)+1)) //nolint:gosec // jitter needs no cryptographic randomness
-	if d < t.waitMin {
-		d = t.waitMin
-	}
-	return d
+	d = half + time.Duration(jitter(int64(d-half)+1))
+	return max(d, waitMin)
+}
+
+// jitter is backoff's randomness.
+func jitter(n int64) int64 {
+	return rand.Int64N(n) //nolint:gosec // jitter needs no cryptographic randomness
 }
 
 // mayHaveBeenApplied reports whether a failed request may have reached the
@@ -297,6 +402,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 //     refusal learns again (a lower rate); a rate not confirmed by a refusal
 //     for rateForget is forgotten.
 type rateGate struct {
+	// clock is the retry layer's (nil = the real one).
+	clock clock
+
 	mu    sync.Mutex
 	until time.Time
 	// onHold, when set, is called after the gate is closed (tests).
@@ -334,7 +442,7 @@ func (g *rateGate) span() time.Duration { return g.windowLength() + rateWindowMa
 // hold closes the gate for at least d from now.
 func (g *rateGate) hold(d time.Duration) {
 	g.mu.Lock()
-	until := time.Now().Add(d)
+	until := clockOf(g.clock).Now().Add(d)
 	if until.After(g.until) {
 		g.until = until
 	}
@@ -352,7 +460,7 @@ func (g *rateGate) hold(d time.Duration) {
 func (g *rateGate) wait(ctx context.Context) (ticket time.Time, waited bool, err error) {
 	for {
 		g.mu.Lock()
-		now := time.Now()
+		now := clockOf(g.clock).Now()
 		d := g.until.Sub(now)
 		if d <= 0 {
 			if err := ctx.Err(); err != nil {
@@ -375,7 +483,7 @@ func (g *rateGate) wait(ctx context.Context) (ticket time.Time, waited bool, err
 		g.mu.Unlock()
 		waited = true
 		// The gate may have changed meanwhile: look again after.
-		if err := sleep(ctx, max(d, time.Millisecond)); err != nil {
+		if err := clockOf(g.clock).Sleep(ctx, max(d, time.Millisecond)); err != nil {
 			return time.Time{}, waited, err
 		}
 	}
@@ -399,7 +507,7 @@ func (g *rateGate) answered(ticket time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.remove(ticket)
-	g.starts = append(g.starts, time.Now())
+	g.starts = append(g.starts, clockOf(g.clock).Now())
 }
 
 func (g *rateGate) remove(ticket time.Time) {
@@ -418,7 +526,7 @@ func (g *rateGate) refused(ticket time.Time) int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.remove(ticket)
-	now := time.Now()
+	now := clockOf(g.clock).Now()
 	g.prune(now)
 	g.limit = max(1, len(g.starts))
 	g.learned = now
