@@ -1,8 +1,6 @@
 package bitbucket
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -132,78 +130,4 @@ func sortAccessKeys(keys []AccessKey) {
 		}
 		return lessID(keys[i].ID, keys[j].ID)
 	})
-}
-
-// ErrAccessKeyExists matches a create refused because the key with that
-// fingerprint is already registered on the scope; the *AccessKeyExistsError
-// carries its id.
-var ErrAccessKeyExists = errors.New("the access key is already registered here")
-
-// AccessKeyExistsError says the key is already on the scope (id ID).
-type AccessKeyExistsError struct {
-	Scope AccessKeyScope
-	ID    string
-	Err   error
-}
-
-func (e *AccessKeyExistsError) Error() string {
-	return fmt.Sprintf("this public key is already an access key of %s (id %s): import it instead: %v", e.Scope, e.ID, e.Err)
-}
-func (e *AccessKeyExistsError) Unwrap() []error { return []error{ErrAccessKeyExists, e.Err} }
-
-// createAccessKey sends one create and resolves the outcome the same way on
-// both products. A create is never repeated blindly: when its answer is
-// lost (uncertain) the scope's keys are listed and the key with this
-// fingerprint, the one just created, is adopted; only when there is none
-// did the create not happen, and it is sent once more. A create refused
-// because the key is already registered here is reported with that key's
-// id, so the user can import it.
-func createAccessKey(ctx context.Context, scope AccessKeyScope, in AccessKeyInput,
-	send func(context.Context) (*AccessKey, error),
-	list func(context.Context) ([]AccessKey, error),
-) (*AccessKey, error) {
-	fp, err := KeyFingerprint(in.PublicKey)
-	if err != nil {
-		return nil, fmt.Errorf("public key: %w", err)
-	}
-	find := func() (*AccessKey, error) {
-		keys, err := list(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for i := range keys {
-			if keys[i].Fingerprint == fp {
-				return &keys[i], nil
-			}
-		}
-		return nil, nil
-	}
-	const attempts = 2
-	var lost error
-	for range attempts {
-		key, err := send(ctx)
-		switch {
-		case err == nil:
-			return key, nil
-		case IsUncertain(err):
-			lost = err
-			found, lerr := find()
-			if lerr != nil {
-				return nil, fmt.Errorf("%w (and listing the access keys of %s to find it failed: %w)", err, scope, lerr)
-			}
-			if found != nil {
-				return found, nil
-			}
-			continue // the create did not happen
-		case errors.Is(err, ErrValidation) || errors.Is(err, ErrConflict):
-			// Perhaps the key is already here; say which one.
-			if found, lerr := find(); lerr == nil && found != nil {
-				return nil, &AccessKeyExistsError{Scope: scope, ID: found.ID, Err: err}
-			}
-			return nil, err
-		default:
-			return nil, err
-		}
-	}
-	return nil, lost
 }

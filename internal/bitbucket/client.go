@@ -81,8 +81,8 @@ type Client interface {
 	DeleteAccessToken(ctx context.Context, scope TokenScope, id string) error
 
 	// SSH access keys (access_keys.go). AccessKeyRules says what the
-	// product allows at a level; CreateAccessKey resolves a lost answer by
-	// fingerprint, so it never leaves a duplicate.
+	// product allows at a level. CreateAccessKey sends one create: a lost
+	// answer is resolved by the provider's create recovery, which lists.
 	AccessKeyRules(level AccessKeyLevel) AccessKeyRules
 	CreateAccessKey(ctx context.Context, scope AccessKeyScope, in AccessKeyInput) (*AccessKey, error)
 	GetAccessKey(ctx context.Context, scope AccessKeyScope, id string) (*AccessKey, error)

@@ -95,24 +95,20 @@ func cloudKeyPath(s AccessKeyScope, id string) (string, error) {
 	return p + "/" + seg(id), nil
 }
 
-// CreateAccessKey POSTs {key, label}; a lost answer is resolved by
-// fingerprint (createAccessKey).
+// CreateAccessKey POSTs {key, label} once. A lost answer is the caller's
+// to resolve (the provider's create recovery, which lists the scope).
 func (c *cloudClient) CreateAccessKey(ctx context.Context, scope AccessKeyScope, in AccessKeyInput) (*AccessKey, error) {
 	p, err := cloudKeysPath(scope)
 	if err != nil {
 		return nil, err
 	}
 	body := map[string]string{"key": in.PublicKey, "label": in.Label}
-	return createAccessKey(ctx, scope, in,
-		func(ctx context.Context) (*AccessKey, error) {
-			var k cloudAccessKey
-			if err := c.h.sendJSON(ctx, http.MethodPost, p, body, &k, false); err != nil {
-				return nil, err
-			}
-			m := k.model(scope.Level())
-			return &m, nil
-		},
-		func(ctx context.Context) ([]AccessKey, error) { return c.ListAccessKeys(ctx, scope) })
+	var k cloudAccessKey
+	if err := c.h.sendJSON(ctx, http.MethodPost, p, body, &k, false); err != nil {
+		return nil, err
+	}
+	m := k.model(scope.Level())
+	return &m, nil
 }
 
 func (c *cloudClient) GetAccessKey(ctx context.Context, scope AccessKeyScope, id string) (*AccessKey, error) {

@@ -84,6 +84,8 @@ func dcKeyPath(s AccessKeyScope, id string) (string, error) {
 	return p + "/" + seg(id), nil
 }
 
+// CreateAccessKey POSTs the key once. A lost answer is the caller's to
+// resolve (the provider's create recovery, which lists the scope).
 func (d *dataCenterClient) CreateAccessKey(ctx context.Context, scope AccessKeyScope, in AccessKeyInput) (*AccessKey, error) {
 	p, err := dcKeysPath(scope)
 	if err != nil {
@@ -94,16 +96,12 @@ func (d *dataCenterClient) CreateAccessKey(ctx context.Context, scope AccessKeyS
 		perm = d.AccessKeyRules(scope.Level()).Permissions[0]
 	}
 	body := map[string]any{"key": map[string]string{"text": in.PublicKey, "label": in.Label}, "permission": perm}
-	return createAccessKey(ctx, scope, in,
-		func(ctx context.Context) (*AccessKey, error) {
-			var k dcSSHAccessKey
-			if err := d.h.sendJSON(ctx, http.MethodPost, p, body, &k, false); err != nil {
-				return nil, err
-			}
-			m := k.model()
-			return &m, nil
-		},
-		func(ctx context.Context) ([]AccessKey, error) { return d.ListAccessKeys(ctx, scope) })
+	var k dcSSHAccessKey
+	if err := d.h.sendJSON(ctx, http.MethodPost, p, body, &k, false); err != nil {
+		return nil, err
+	}
+	m := k.model()
+	return &m, nil
 }
 
 func (d *dataCenterClient) GetAccessKey(ctx context.Context, scope AccessKeyScope, id string) (*AccessKey, error) {

@@ -266,7 +266,8 @@ func keyCheck(k *remoteKey) *checkResult {
 }
 
 // createKey generates a key pair and registers its public half; a lost
-// create answer is resolved by the client (the key with this fingerprint).
+// create answer is resolved by createAccessKey (the key with this
+// fingerprint is the one made: nobody else holds the pair).
 func (r *connectionResource) createKey(ctx context.Context, m connectionModel, mk managedAccessKeyModel, diags *diag.Diagnostics) *remoteKey {
 	scope := keyScopeOf(m, mk)
 	public, private, err := generateKeyPair(keyAlgorithmOf(mk))
@@ -275,7 +276,7 @@ func (r *connectionResource) createKey(ctx context.Context, m connectionModel, m
 		return nil
 	}
 	in := bitbucket.AccessKeyInput{PublicKey: public, Label: m.Name.ValueString(), Permission: keyPermission(mk, r.keyRules(mk))}
-	key, err := r.data.client.CreateAccessKey(ctx, scope, in)
+	key, err := createAccessKey(ctx, r.data.client, scope, in, true)
 	if err != nil {
 		clientErrorDiagnostic(diags, r.data.client, "create the access key of "+describeConnection(m), err)
 		return nil

@@ -204,3 +204,211 @@ func adoptOrCreateWebhook(ctx context.Context, client bitbucket.Client, scope bi
 		cause = &lostCreate{err: err, before: snapshot.before}
 	}
 }
+
+// Access keys. The proof is the key: Bitbucket keeps one registration of
+// a public key per scope and refuses the same key twice there (both
+// products; internal/emulator/README.md "SSH access keys", "The same key
+// twice"), so the key with this fingerprint is the only one on the scope
+// this request can have made. A key pair generated for this create is known
+// to nobody else: a key with its fingerprint is this request's, whenever it
+// appeared. A supplied key may also be registered by another party, but only
+// once: a registration that appeared after the listing taken before the
+// create and carries the label and permission sent is exactly the object the
+// configuration describes, and the server would refuse any other, so it is
+// adopted; one that was there before, or carries another label or
+// permission, is another party's and is only named. A key with another
+// fingerprint is never adopted or deleted, whatever its label.
+// Request cost: a generated key needs no listing before the create (a
+// supplied one, one); a lost answer costs one listing (two after an
+// interrupt that found nothing yet, a second apart).
+
+// keyCreate is one access-key create and what its recovery knows.
+type keyCreate struct {
+	client      bitbucket.Client
+	scope       bitbucket.AccessKeyScope
+	in          bitbucket.AccessKeyInput
+	generated   bool   // the key pair was generated for this create
+	fingerprint string // of in.PublicKey
+	// before are the ids listed before the create (supplied keys only; nil
+	// for a generated key, which needs no listing).
+	before map[string]bool
+}
+
+// createAccessKey registers in.PublicKey on scope without adopting a key
+// it cannot prove this request made and without leaving one it made
+// untracked. generated says the key pair was made for this create.
+func createAccessKey(ctx context.Context, client bitbucket.Client, scope bitbucket.AccessKeyScope, in bitbucket.AccessKeyInput, generated bool) (*bitbucket.AccessKey, error) {
+	fp, err := bitbucket.KeyFingerprint(in.PublicKey)
+	if err != nil {
+		return nil, fmt.Errorf("public key: %w", err)
+	}
+	if in.Permission == "" {
+		in.Permission = client.AccessKeyRules(scope.Level()).Permissions[0]
+	}
+	kc := &keyCreate{client: client, scope: scope, in: in, generated: generated, fingerprint: fp}
+	if !generated {
+		keys, err := client.ListAccessKeys(ctx, scope)
+		if err != nil {
+			return nil, fmt.Errorf("listing the access keys of %s before registering one: %w", scope, err)
+		}
+		kc.before = make(map[string]bool, len(keys))
+		for _, k := range keys {
+			kc.before[k.ID] = true
+		}
+		if _, foreign, _ := kc.sort(keys); foreign != nil {
+			return nil, &accessKeyExistsError{scope: scope, key: *foreign}
+		}
+	}
+	key, err := client.CreateAccessKey(ctx, scope, in)
+	if err == nil {
+		return key, nil
+	}
+	return kc.recover(ctx, err)
+}
+
+// sort splits a listing of the scope: own is the key this request made
+// (by the proof above), foreign a registration of the same public key that
+// is not, others the keys with the label sent but another public key.
+func (kc *keyCreate) sort(keys []bitbucket.AccessKey) (own, foreign *bitbucket.AccessKey, others []bitbucket.AccessKey) {
+	for i := range keys {
+		k := &keys[i]
+		switch {
+		case k.Fingerprint == kc.fingerprint && (kc.generated ||
+			(kc.before != nil && !kc.before[k.ID] && k.Label == kc.in.Label && k.Permission == kc.in.Permission)):
+			own = k
+		case k.Fingerprint == kc.fingerprint:
+			foreign = k
+		case k.Label == kc.in.Label:
+			others = append(others, *k)
+		}
+	}
+	return own, foreign, others
+}
+
+// look lists the scope on ctx and sorts it. After an interruption
+// (recheck) a create the server has not finished yet may still be on its
+// way, so a listing without the key is taken once more a second later.
+func (kc *keyCreate) look(ctx context.Context, recheck bool) (own, foreign *bitbucket.AccessKey, others []bitbucket.AccessKey, err error) {
+	for attempt := 0; ; attempt++ {
+		keys, err := kc.client.ListAccessKeys(ctx, kc.scope)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		own, foreign, others = kc.sort(keys)
+		if own != nil || foreign != nil || attempt > 0 || !recheck {
+			return own, foreign, others, nil
+		}
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			return own, foreign, others, nil
+		}
+	}
+}
+
+// recover settles a create that failed with cause. A lost answer (or a
+// refusal, which may mean the key arrived meanwhile: the server refuses
+// the same key twice) is settled by listing the scope, on a context of its
+// own once Terraform has been interrupted; when the create did not happen
+// it is sent again (three attempts in all) unless Terraform was interrupted.
+func (kc *keyCreate) recover(ctx context.Context, cause error) (*bitbucket.AccessKey, error) {
+	const attempts = 3
+	for attempt := 1; ; attempt++ {
+		refused := errors.Is(cause, bitbucket.ErrValidation) || errors.Is(cause, bitbucket.ErrConflict)
+		if !bitbucket.IsUncertain(cause) && !refused {
+			return nil, cause
+		}
+		if bitbucket.IsUncertain(cause) {
+			tflog.Warn(ctx, "Access key create answer lost; looking for the key it may have registered",
+				map[string]any{"error": cause.Error(), "fingerprint": kc.fingerprint})
+		}
+		rctx, cancel := recoveryContext(ctx)
+		own, foreign, others, err := kc.look(rctx, ctx.Err() != nil)
+		cancel()
+		switch {
+		case err != nil && refused:
+			return nil, cause
+		case err != nil:
+			return nil, fmt.Errorf("%s; listing the access keys of %s to find out whether it was registered failed: %w. %s",
+				cause.Error(), kc.scope, err, kc.lookInBitbucket())
+		case own != nil:
+			tflog.Info(ctx, "Adopted the access key whose create answer was lost", map[string]any{"id": own.ID})
+			return own, nil
+		case foreign != nil:
+			return nil, &accessKeyExistsError{scope: kc.scope, key: *foreign, cause: cause}
+		case refused:
+			return nil, cause
+		case ctx.Err() != nil:
+			return nil, interruptedError(cause, fmt.Sprintf("Bitbucket holds no access key with this public key (%s) on %s, "+
+				"so nothing was registered.%s", kc.fingerprint, kc.scope, othersNote(kc.scope, others)))
+		case attempt == attempts:
+			return nil, fmt.Errorf("%s (%d attempts, every answer lost; Bitbucket holds no access key with this public key "+
+				"on %s).%s", cause.Error(), attempts, kc.scope, othersNote(kc.scope, others))
+		}
+		key, err := kc.client.CreateAccessKey(ctx, kc.scope, kc.in)
+		if err == nil {
+			return key, nil
+		}
+		cause = err
+	}
+}
+
+// lookInBitbucket says what to look for when the provider could not.
+func (kc *keyCreate) lookInBitbucket() string {
+	what := fmt.Sprintf("Look in Bitbucket for an access key labelled %q with fingerprint %s on %s: if it exists, ",
+		kc.in.Label, kc.fingerprint, kc.scope)
+	if kc.generated {
+		return what + "delete it (its private key was generated for this run and is not kept), then apply again"
+	}
+	return what + "import it (" + accessKeyImportHint(kc.scope, "<id>") + ") or delete it"
+}
+
+// othersNote names the keys with the label sent but another public key:
+// not this request's, left as they are.
+func othersNote(scope bitbucket.AccessKeyScope, others []bitbucket.AccessKey) string {
+	var b strings.Builder
+	for _, k := range others {
+		fmt.Fprintf(&b, " Access key %s of %s is labelled %q too but holds another public key (%s), so the provider "+
+			"left it as it is: if it is yours, %s; otherwise delete it in Bitbucket or leave it.", k.ID, scope, k.Label,
+			k.Fingerprint, accessKeyImportHint(scope, k.ID))
+	}
+	return b.String()
+}
+
+// accessKeyImportHint says how to import key id of scope.
+func accessKeyImportHint(scope bitbucket.AccessKeyScope, id string) string {
+	typeName := "bitbucket_project_access_key"
+	if scope.Level() == bitbucket.AccessKeyLevelRepository {
+		typeName = "bitbucket_repository_access_key"
+	}
+	return fmt.Sprintf("import it with terraform import %s.<name> %s", typeName, accessKeyImportID(scope, id))
+}
+
+// accessKeyImportID is the import ID of key id of scope.
+func accessKeyImportID(scope bitbucket.AccessKeyScope, id string) string {
+	switch {
+	case scope.Repository != "":
+		return scope.Workspace + "/" + scope.Repository + "/" + id
+	case scope.Project != "":
+		return scope.Workspace + "/" + scope.Project + "/" + id
+	}
+	return scope.Workspace + "/" + id
+}
+
+// accessKeyExistsError: the public key is already registered on the scope,
+// by someone else as far as the provider can tell (there before the create,
+// or with another label or permission).
+type accessKeyExistsError struct {
+	scope bitbucket.AccessKeyScope
+	key   bitbucket.AccessKey
+	cause error // the create's failure, nil when it was not sent
+}
+
+func (e *accessKeyExistsError) Error() string {
+	msg := fmt.Sprintf("this public key is already access key %s of %s (label %q, permission %s), not registered by this "+
+		"apply, so the provider left it as it is", e.key.ID, e.scope, e.key.Label, e.key.Permission)
+	if e.cause != nil {
+		msg = e.cause.Error() + "; " + msg
+	}
+	return msg
+}

@@ -387,7 +387,8 @@ func (r *accessKeyResource) Create(ctx context.Context, req resource.CreateReque
 		return
 	}
 	scope := keyScope(plan, parent)
-	if plan.PublicKey.IsUnknown() || plan.PublicKey.IsNull() {
+	generated := plan.PublicKey.IsUnknown() || plan.PublicKey.IsNull()
+	if generated {
 		public, private, err := generateKeyPair(plan.KeyAlgorithm.ValueString())
 		if err != nil {
 			resp.Diagnostics.AddError("Failed to generate a key pair", fmt.Sprintf("Generating a %s key pair: %s", plan.KeyAlgorithm.ValueString(), err))
@@ -398,7 +399,7 @@ func (r *accessKeyResource) Create(ctx context.Context, req resource.CreateReque
 		plan.PrivateKey = types.StringNull()
 	}
 	in := bitbucket.AccessKeyInput{PublicKey: plan.PublicKey.ValueString(), Label: plan.Label.ValueString(), Permission: plan.Permission.ValueString()}
-	key, err := r.data.client.CreateAccessKey(ctx, scope, in)
+	key, err := createAccessKey(ctx, r.data.client, scope, in, generated)
 	if err != nil {
 		r.keyError(&resp.Diagnostics, "create", scope, "", err)
 		return
@@ -411,11 +412,12 @@ func (r *accessKeyResource) Create(ctx context.Context, req resource.CreateReque
 // keyError turns a client error into a diagnostic; a key that is already
 // registered gets its own, which says how to import it.
 func (r *accessKeyResource) keyError(diags *diag.Diagnostics, action string, scope bitbucket.AccessKeyScope, id string, err error) {
-	var exists *bitbucket.AccessKeyExistsError
+	var exists *accessKeyExistsError
 	if errors.As(err, &exists) {
 		diags.AddError("Access key already registered",
-			fmt.Sprintf("This public key is already access key %s of %s on %s. Import it instead of creating it: "+
-				"terraform import <address> %s", exists.ID, scope, serverURL(r.data.client), r.importIDOf(scope, exists.ID)))
+			fmt.Sprintf("On %s: %s. If the key is yours to manage, import it instead of creating it: terraform import "+
+				"<address> %s; otherwise remove public_key from the configuration (a key pair is then generated).",
+				serverURL(r.data.client), exists, r.importIDOf(scope, exists.key.ID)))
 		return
 	}
 	clientErrorDiagnostic(diags, r.data.client, action+" "+describeKey(scope, id), err)
@@ -487,13 +489,7 @@ func (r *accessKeyResource) Delete(ctx context.Context, req resource.DeleteReque
 
 // importIDOf is the import ID of a key of scope.
 func (r *accessKeyResource) importIDOf(scope bitbucket.AccessKeyScope, id string) string {
-	switch {
-	case scope.Repository != "":
-		return scope.Workspace + "/" + scope.Repository + "/" + id
-	case scope.Project != "":
-		return scope.Workspace + "/" + scope.Project + "/" + id
-	}
-	return scope.Workspace + "/" + id
+	return accessKeyImportID(scope, id)
 }
 
 func (r *accessKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
