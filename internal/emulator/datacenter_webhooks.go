@@ -93,7 +93,11 @@ func dcGetHook(c *call) response {
 	if fail != nil {
 		return *fail
 	}
-	return jsonResponse(http.StatusOK, dcHookJSON(h))
+	out := dcHookJSON(h)
+	if strings.EqualFold(c.r.URL.Query().Get("statistics"), "true") {
+		out["statistics"] = hookStatisticsJSON(c, h)
+	}
+	return jsonResponse(http.StatusOK, out)
 }
 
 // PUT .../webhooks/{webhookId} replaces the whole webhook.

@@ -13,6 +13,9 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
+	// then, when set, builds the answer after the state lock is released:
+	// for work that waits on something else (a webhook delivery).
+	then func() response
 }
 
 func (r response) write(w http.ResponseWriter) {

@@ -72,6 +72,11 @@ type Server struct {
 	requestNext int
 	throttled   int
 
+	// Webhook deliveries (datacenter_deliveries.go).
+	webhookTimeout time.Duration
+	deliveryLog    []*Invocation
+	nextInvocation int
+
 	url     string
 	httpSrv *http.Server
 	testSrv *httptest.Server
@@ -283,6 +288,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		resp = s.handle(&call{s: s, r: r, body: body, route: rt, params: params})
 		makeTwin()
+	}
+	if resp.then != nil {
+		// The handler's work that must not hold the state lock (a webhook
+		// test request); the headers it set stay.
+		header := resp.header
+		resp = resp.then()
+		for k, v := range header {
+			if _, set := resp.header[k]; !set {
+				resp = resp.withExact(k, v[0])
+			}
+		}
 	}
 	if dropResponse {
 		abortConnection(w)

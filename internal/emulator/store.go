@@ -148,6 +148,7 @@ type state struct {
 	wsOrder     []*workspace
 	nextID      int
 	webhooks    map[string]*webhook
+	deliveries  map[string]hookHistory // Data Center webhook id -> its invocation history
 	hookOrder   []*webhook
 	nextHookNum int
 
@@ -172,6 +173,7 @@ func newState() *state {
 	return &state{
 		workspaces:   map[string]*workspace{},
 		webhooks:     map[string]*webhook{},
+		deliveries:   map[string]hookHistory{},
 		nextHookNum:  1,
 		nextID:       1,
 		cloudUsers:   map[string]*cloudUser{},
@@ -240,6 +242,7 @@ func (st *state) removeHook(id string) bool {
 		return false
 	}
 	delete(st.webhooks, id)
+	delete(st.deliveries, id)
 	for i, h := range st.hookOrder {
 		if h.id == id {
 			st.hookOrder = append(st.hookOrder[:i:i], st.hookOrder[i+1:]...)

@@ -89,6 +89,24 @@ func adminHandler(srv *emulator.Server) http.Handler {
 		sort.Strings(keys)
 		writeAdminJSON(w, http.StatusOK, map[string]any{"total": len(hooks), "distinct": len(seen), "duplicates": duplicates, "duplicate_keys": keys})
 	})
+	mux.HandleFunc("/trigger", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		invs, err := srv.TriggerWebhookEvent(q.Get("workspace"), q.Get("repository"), q.Get("event"))
+		if err != nil {
+			writeAdminJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		writeAdminJSON(w, http.StatusOK, invs)
+	})
+	mux.HandleFunc("/webhook-timeout", func(w http.ResponseWriter, r *http.Request) {
+		d, err := time.ParseDuration(r.URL.Query().Get("d"))
+		if err != nil || d < 0 {
+			writeAdminJSON(w, http.StatusBadRequest, map[string]string{"error": "d must be a duration, e.g. 2s"})
+			return
+		}
+		srv.SetWebhookTimeout(d)
+		writeAdminJSON(w, http.StatusOK, map[string]string{"webhook_timeout": d.String()})
+	})
 	return mux
 }
 
