@@ -250,7 +250,7 @@ func send(t deliveryTarget, now time.Time, timeout time.Duration) (int, string, 
 	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDeliveryBody))
 	if err != nil {
-		return 0, "", fmt.Errorf("reading the answer of %s: %v", u.Host, err)
+		return 0, "", fmt.Errorf("reading the answer of %s: %w", u.Host, err)
 	}
 	return resp.StatusCode, string(body), nil
 }
