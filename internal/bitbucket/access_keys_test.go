@@ -205,3 +205,49 @@ func testKeyPair(t *testing.T) (public, private string) {
 	}
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sp))), string(pem.EncodeToMemory(block))
 }
+
+// The emulator's Data Center answers as the public evidence has them: a
+// permission name Data Center does not know is 404 (a path parameter that
+// does not convert), which the client tells apart from a missing key with a
+// read; lastAuthenticated is a string of epoch milliseconds. On Cloud an
+// access token adding a key is refused with the mechanism message, which
+// the client classifies.
+func TestAccessKeyAnswersFromPublicEvidence(t *testing.T) {
+	ctx := context.Background()
+	c, srv := emulatorClient(t, emulator.DataCenter)
+	scope := AccessKeyScope{Workspace: "PRJ", Repository: "api-service"}
+	key, err := c.CreateAccessKey(ctx, scope, AccessKeyInput{PublicKey: testPublicKey(t), Label: "ci", Permission: "REPO_READ"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.UpdateAccessKey(ctx, scope, key.ID, AccessKeyInput{Permission: "REPO_OWNER"})
+	if !errors.Is(err, ErrValidation) || errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "REPO_OWNER") {
+		t.Errorf("an unknown permission: %v, want a validation error naming it, not \"not found\"", err)
+	}
+	if _, err := c.UpdateAccessKey(ctx, scope, "987654", AccessKeyInput{Permission: "REPO_WRITE"}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a missing key: %v, want ErrNotFound", err)
+	}
+	used := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, k := range srv.AccessKeys() {
+		if k.ID == key.ID {
+			if err := srv.UpdateAccessKey(k, func(a *emulator.AccessKey) { a.LastUsed = used }); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got, err := c.GetAccessKey(ctx, scope, key.ID)
+	if err != nil || !got.LastUsed.Equal(used) {
+		t.Errorf("last used %v (%v), want %v", got, err, used)
+	}
+
+	cloud, _ := emulatorClient(t, emulator.Cloud)
+	bearer, err := New(ctx, Config{BaseURL: cloud.BaseURL(), Product: ProductCloud, AccessToken: emulator.CloudAccessToken,
+		MaxRetries: 0, RequestTimeout: 5 * time.Second, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = bearer.CreateAccessKey(ctx, AccessKeyScope{Workspace: "acme", Repository: "api-service"}, AccessKeyInput{PublicKey: testPublicKey(t), Label: "ci"})
+	if !errors.Is(err, ErrCredentialKindRefused) || !errors.Is(err, ErrForbidden) {
+		t.Errorf("an access token adding a Cloud key: %v, want ErrCredentialKindRefused", err)
+	}
+}

@@ -2,6 +2,7 @@ package bitbucket
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 )
@@ -157,7 +158,17 @@ func (d *dataCenterClient) UpdateAccessKey(ctx context.Context, scope AccessKeyS
 		return nil, err
 	}
 	var k dcSSHAccessKey
-	if err := d.h.sendJSON(ctx, http.MethodPut, p+"/permission/"+seg(in.Permission), nil, &k, true); err != nil {
+	err = d.h.sendJSON(ctx, http.MethodPut, p+"/permission/"+seg(in.Permission), nil, &k, true)
+	if errors.Is(err, ErrNotFound) {
+		// A permission name Data Center does not know is a path parameter
+		// that does not convert: 404, like a missing key (JAX-RS). Only a
+		// read tells them apart.
+		if _, gerr := d.GetAccessKey(ctx, scope, id); gerr == nil {
+			return nil, fmt.Errorf("%w: Bitbucket Data Center does not accept the permission %q for access key %s of %s "+
+				"(it answered %v)", ErrValidation, in.Permission, id, scope, err)
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	m := k.model()

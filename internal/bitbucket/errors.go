@@ -32,6 +32,13 @@ var (
 	// says tokens cannot be used for this. A plain missing permission says
 	// "not permitted" instead.
 	ErrTokenAuthRefused = errors.New("token management needs password authentication")
+	// ErrCredentialKindRefused matches, besides ErrForbidden, Bitbucket
+	// Cloud's 403 for an API this kind of credential may never use (an
+	// access token adding a deploy key): "This API is not accessible by this
+	// authentication mechanism" (the answer quoted in
+	// github.com/DrFaust92/terraform-provider-bitbucket/issues/221). No
+	// permission or scope of that credential helps.
+	ErrCredentialKindRefused = errors.New("this kind of credential may not use this API")
 	// ErrWrongProduct: the server answered, but not as the configured
 	// product does (a route every version of it serves is missing), so the
 	// base URL or product is wrong.
@@ -98,6 +105,9 @@ func (e *APIError) Error() string {
 
 // Is lets errors.Is(err, ErrNotFound) and friends work.
 func (e *APIError) Is(target error) bool {
+	if target == ErrCredentialKindRefused {
+		return e.StatusCode == http.StatusForbidden && strings.Contains(strings.ToLower(e.Message), "not accessible by this authentication mechanism")
+	}
 	if target == ErrTokenAuthRefused {
 		msg := strings.ToLower(e.Message)
 		return e.StatusCode == 401 && strings.Contains(msg, "token") &&

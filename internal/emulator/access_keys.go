@@ -201,6 +201,14 @@ func (s *Server) UpdateAccessKey(ref AccessKey, mutate func(*AccessKey)) error {
 	a := k.export()
 	mutate(&a)
 	k.label, k.permission, k.lastUsed = a.Label, a.Permission, a.LastUsed
+	if s.product == DataCenter {
+		// One Data Center key id is one key: its label is the same on every scope.
+		for _, other := range s.st.keyState().keys {
+			if other.id == k.id {
+				other.label = k.label
+			}
+		}
+	}
 	return nil
 }
 

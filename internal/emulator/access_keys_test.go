@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -56,7 +58,7 @@ func TestCloudAccessKeys(t *testing.T) {
 
 	// The same key twice on one repository, or as a user's own key: refused.
 	again := do(t, srv, "POST", repoKeys, alice, map[string]string{"key": key, "label": "again"}).expect(t, 400)
-	if msg := again.cloudMessage(t); msg != "Someone has already registered that SSH key." {
+	if msg := again.cloudMessage(t); msg != "Someone has already added that access key to this repository." {
 		t.Errorf("duplicate: %q", msg)
 	}
 	// On another repository and on a project it is fine.
@@ -66,7 +68,9 @@ func TestCloudAccessKeys(t *testing.T) {
 	if err := srv.AddUserSSHKey("alice", userKey); err != nil {
 		t.Fatal(err)
 	}
-	do(t, srv, "POST", repoKeys, alice, map[string]string{"key": userKey, "label": "x"}).expect(t, 400)
+	if msg := do(t, srv, "POST", repoKeys, alice, map[string]string{"key": userKey, "label": "x"}).expect(t, 400).cloudMessage(t); msg != "Someone has already registered that SSH key." {
+		t.Errorf("a user's key: %q", msg)
+	}
 
 	// Sizes and types (support.atlassian.com/bitbucket-cloud/docs/supported-ssh-key-formats/).
 	do(t, srv, "POST", repoKeys, alice, map[string]string{"key": rsaPublicKey(t, 1024), "label": "small"}).expect(t, 400)
@@ -81,7 +85,10 @@ func TestCloudAccessKeys(t *testing.T) {
 
 	// Access tokens may read but not add, update or delete repository keys.
 	do(t, srv, "GET", repoKeys, bearer(emulator.CloudAccessToken), nil).expect(t, 200)
-	do(t, srv, "POST", repoKeys, bearer(emulator.CloudAccessToken), map[string]string{"key": newPublicKey(t, ""), "label": "t"}).expect(t, 403)
+	denied := do(t, srv, "POST", repoKeys, bearer(emulator.CloudAccessToken), map[string]string{"key": newPublicKey(t, ""), "label": "t"}).expect(t, 403)
+	if msg := denied.cloudMessage(t); msg != "This API is not accessible by this authentication mechanism" {
+		t.Errorf("access token: %q", msg)
+	}
 
 	// Missing: 404 on read and delete.
 	do(t, srv, "DELETE", repoKeys+"/"+id, alice, nil).expect(t, 204)
@@ -109,9 +116,15 @@ func TestDataCenterAccessKeys(t *testing.T) {
 	do(t, srv, "POST", repoKeys, admin, body(newPublicKey(t, ""), "")).expect(t, 400)
 	// The same key again here: 400; on another repository: the same id.
 	do(t, srv, "POST", repoKeys, admin, body(key, "REPO_READ")).expect(t, 400)
-	other := do(t, srv, "POST", "/rest/keys/1.0/projects/PRJ/repos/web-app/ssh", admin, body(key, "REPO_READ")).expect(t, 201).object(t)
+	second := body(key, "REPO_READ")
+	second["key"].(map[string]string)["label"] = "another label"
+	other := do(t, srv, "POST", "/rest/keys/1.0/projects/PRJ/repos/web-app/ssh", admin, second).expect(t, 201).object(t)
 	if got := fmt.Sprint(other["key"].(map[string]any)["id"]); got != id {
 		t.Errorf("the same public key on a second repository got id %s, want %s", got, id)
+	}
+	// One key id is one key (RestSshKey): one label on every scope.
+	if got := other["key"].(map[string]any)["label"]; got != "ci" {
+		t.Errorf("the same public key on a second repository has label %v, want the key's label \"ci\"", got)
 	}
 	// A user's own key cannot be an access key.
 	userKey := newPublicKey(t, "")
@@ -130,6 +143,23 @@ func TestDataCenterAccessKeys(t *testing.T) {
 		t.Errorf("permission after update = %v", got)
 	}
 	do(t, srv, "PUT", repoKeys+"/"+id+"/permission/PROJECT_WRITE", admin, nil).expect(t, 400)
+	// A name that is no permission at all does not convert to the path
+	// parameter's enum: 404 (JAX-RS), a status the description lists.
+	do(t, srv, "PUT", repoKeys+"/"+id+"/permission/REPO_OWNER", admin, nil).expect(t, 404)
+
+	// lastAuthenticated: a string of epoch milliseconds, as in the description's example.
+	used := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, k := range srv.AccessKeys() {
+		if fmt.Sprint(k.ID) == id && k.Repository == "api-service" {
+			if err := srv.UpdateAccessKey(k, func(a *emulator.AccessKey) { a.LastUsed = used }); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got := do(t, srv, "GET", repoKeys+"/"+id, admin, nil).expect(t, 200).object(t)["key"].(map[string]any)["lastAuthenticated"]
+	if got != strconv.FormatInt(used.UnixMilli(), 10) {
+		t.Errorf("lastAuthenticated = %#v, want the string %q", got, strconv.FormatInt(used.UnixMilli(), 10))
+	}
 
 	// Revoking on one repository leaves the other; a second revoke is still 204.
 	do(t, srv, "DELETE", repoKeys+"/"+id, admin, nil).expect(t, 204)

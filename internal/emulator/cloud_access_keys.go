@@ -16,14 +16,21 @@ import (
 // not also on an account (support.atlassian.com/bitbucket-cloud/kb/why-am-i-not-able-to-add-an-ssh-key-in-bitbucket-cloud/).
 
 const (
-	cloudRepoKeys         = cloudRepoTemplate + "/deploy-keys"
-	cloudProjectKeys      = "/2.0/workspaces/{workspace}/projects/{project_key}/deploy-keys"
+	cloudRepoKeys    = cloudRepoTemplate + "/deploy-keys"
+	cloudProjectKeys = "/2.0/workspaces/{workspace}/projects/{project_key}/deploy-keys"
+	// A user's or workspace's own SSH key (support.atlassian.com/bitbucket-cloud/kb/why-am-i-not-able-to-add-an-ssh-key-in-bitbucket-cloud/).
 	msgCloudKeyRegistered = "Someone has already registered that SSH key."
-	msgCloudKeyNotFound   = "Deploy key not found."
+	// The same key again on one repository: the real answer quoted in
+	// github.com/ansible/ansible/pull/27467 (bitbucket_deploy_key); a
+	// project's is worded alike (our choice, no public answer found).
+	msgCloudKeyOnRepository = "Someone has already added that access key to this repository."
+	msgCloudKeyOnProject    = "Someone has already added that access key to this project."
+	msgCloudKeyNotFound     = "Deploy key not found."
 	// The Cloud description's access-token narrative lists adding, updating
 	// and deleting repository deploy keys among the APIs access tokens
-	// cannot use.
-	msgCloudKeysNoTokens = "Access tokens cannot add, update or delete repository deploy keys."
+	// cannot use; the real 403 for such a request is quoted in
+	// github.com/DrFaust92/terraform-provider-bitbucket/issues/221.
+	msgCloudKeysNoTokens = "This API is not accessible by this authentication mechanism"
 )
 
 // keyOwner is where a key route points.
@@ -188,8 +195,11 @@ func cloudCreateKey(c *call) response {
 		return cloudKeyInvalid(msgCloudKeyRegistered)
 	}
 	for _, k := range ks.of(ws, project, repo) {
+		if k.fingerprint == p.fingerprint && repo != "" {
+			return cloudKeyInvalid(msgCloudKeyOnRepository)
+		}
 		if k.fingerprint == p.fingerprint {
-			return cloudKeyInvalid(msgCloudKeyRegistered)
+			return cloudKeyInvalid(msgCloudKeyOnProject)
 		}
 	}
 	k := &accessKey{

@@ -28,6 +28,11 @@ const (
 	dcKeyPermissions = "REPO_READ REPO_WRITE PROJECT_READ PROJECT_WRITE"
 )
 
+// dcPermissionNames are the values of the description's Permission enum
+// (RestSshAccessKey.permission).
+var dcPermissionNames = []string{"USER_ADMIN", "PROJECT_VIEW", "REPO_READ", "REPO_WRITE", "REPO_ADMIN", "PROJECT_READ",
+	"PROJECT_WRITE", "REPO_CREATE", "PROJECT_ADMIN", "LICENSED_USER", "PROJECT_CREATE", "ADMIN", "SYS_ADMIN"}
+
 // dcKeyAlgorithmType is RestSshKey.algorithmType for an ssh key type.
 var dcKeyAlgorithmType = map[string]string{
 	"ssh-ed25519": "ED25519", "ssh-rsa": "RSA", "ssh-dss": "DSA",
@@ -83,8 +88,10 @@ func dcNoSuchKey(c *call) response {
 	return dcError(http.StatusNotFound, exNoSuchSSHKey, fmt.Sprintf("No SSH key exists with ID %s.", c.param("keyId")))
 }
 
-// dcKeyJSON is a RestSshAccessKey. The dates follow the description
-// (date-time strings; lastAuthenticated a string), left out until set.
+// dcKeyJSON is a RestSshAccessKey. createdDate is a date-time string as
+// the description types it; lastAuthenticated a string of epoch
+// milliseconds, as the description's example ("1630041546434") has it;
+// left out until set.
 func dcKeyJSON(c *call, o keyOwner, k *accessKey) map[string]any {
 	key := map[string]any{
 		"id":            k.id,
@@ -96,7 +103,7 @@ func dcKeyJSON(c *call, o keyOwner, k *accessKey) map[string]any {
 		"createdDate":   cloudTime(k.created),
 	}
 	if !k.lastUsed.IsZero() {
-		key["lastAuthenticated"] = cloudTime(k.lastUsed)
+		key["lastAuthenticated"] = strconv.FormatInt(k.lastUsed.UnixMilli(), 10)
 	}
 	out := map[string]any{"key": key, "permission": k.permission}
 	// The description marks links writeOnly in the nested repository and
@@ -169,7 +176,7 @@ func dcCreateKey(c *call) response {
 		return bad(exKeyOfUser, fmt.Sprintf("This SSH key is already associated with the user %s and cannot be used as an access key.", user))
 	}
 	ws, _, repo := o.scope()
-	id := 0
+	id, label := 0, b.Key.Label
 	for _, k := range ks.keys {
 		if k.fingerprint != p.fingerprint {
 			continue
@@ -177,7 +184,10 @@ func dcCreateKey(c *call) response {
 		if k.holds(ws, "", repo) {
 			return bad(exDuplicateKey, "This SSH key already has access here.")
 		}
-		id = k.id // one public key, one id, on every scope
+		// One public key is one key (RestSshKey: one id, one label) on
+		// every scope it has access to; a second registration keeps its
+		// label.
+		id, label = k.id, k.label
 	}
 	if id == 0 {
 		id = ks.nextID
@@ -185,7 +195,7 @@ func dcCreateKey(c *call) response {
 	}
 	k := &accessKey{
 		id: id, ws: ws, repo: repo, text: p.text, keyType: p.keyType, bits: p.bits, fingerprint: p.fingerprint,
-		label: b.Key.Label, comment: p.comment, permission: b.Permission, created: c.now,
+		label: label, comment: p.comment, permission: b.Permission, created: c.now,
 	}
 	ks.keys = append(ks.keys, k)
 	return jsonResponse(http.StatusCreated, dcKeyJSON(c, o, k))
@@ -214,6 +224,13 @@ func dcUpdateKeyPermission(c *call) response {
 		return dcNoSuchKey(c)
 	}
 	perm := c.param("permission")
+	if !slices.Contains(dcPermissionNames, perm) {
+		// A path parameter that does not convert (here: to the Permission
+		// enum) is 404 Not Found under JAX-RS, which Data Center's REST
+		// layer runs on (Jakarta RESTful Web Services 3.1, section 3.2); the
+		// description lists 404 for this operation.
+		return dcStatusBody(http.StatusNotFound)
+	}
 	if !dcKeyPermissionValid(o, perm) {
 		return dcError(http.StatusBadRequest, exArgumentValidation, fmt.Sprintf("%q is not a valid access key permission here.", perm))
 	}

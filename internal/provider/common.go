@@ -37,6 +37,10 @@ func clientErrorDiagnostic(diags *diag.Diagnostics, client bitbucket.Client, act
 		detail += "\n\nBitbucket answered 401 with an AuthorisationException: it accepted the credentials, but they " +
 			"lack the permission for this (Bitbucket Data Center answers a missing permission with 401, not 403). Use an " +
 			"account or token with that permission."
+	case errors.Is(err, bitbucket.ErrCredentialKindRefused):
+		detail += "\n\nBitbucket does not let this kind of credential use this API, whatever its permissions or " +
+			"scopes (an access token, for one, may read access keys but never add, change or delete them). Configure " +
+			"the provider with an API token (username + token) or OAuth client credentials of an administrator."
 	case errors.Is(err, bitbucket.ErrForbidden):
 		detail += "\n\nThe credentials are valid but lack the permission for this. Use an account or token with the " +
 			"permission named above."

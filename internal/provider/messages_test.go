@@ -160,3 +160,26 @@ resource "bitbucket_repository_webhook" "hook" {
 		t.Errorf("output still says \"during this apply\":\n%s", out)
 	}
 }
+
+// TestAccessKeyCloudAccessTokenMessage: Cloud refuses an access token that
+// adds a deploy key with "This API is not accessible by this authentication
+// mechanism"; the diagnostic quotes it and says which credentials can,
+// instead of asking for a permission no access token can hold.
+func TestAccessKeyCloudAccessTokenMessage(t *testing.T) {
+	srv := startEmulator(t, emulator.Cloud)
+	h := newProtocolHarness(t, "bitbucket_repository_access_key", map[string]any{
+		"base_url": srv.BaseURL(), "product": "cloud", "access_token": emulator.CloudAccessToken, "request_timeout": "10s"})
+	err := h.apply(map[string]any{"workspace": emulator.CloudWorkspace, "repository": emulator.CloudRepository, "label": "ci"})
+	if err == nil {
+		t.Fatal("an access token added a Cloud deploy key")
+	}
+	for _, want := range []string{"not accessible by this authentication mechanism", "whatever its permissions",
+		"API token (username + token) or OAuth client credentials"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q:\n%s", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "lack the permission") {
+		t.Errorf("error asks for a permission no access token can hold:\n%s", err)
+	}
+}
