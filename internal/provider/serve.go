@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -23,7 +24,8 @@ const softMemoryLimit = 80 << 20
 
 // profileDirEnv names a directory where the provider process writes a CPU
 // profile (cpu-<pid>.pprof) and an allocation profile (allocs-<pid>.pprof)
-// of its whole life (docs/guides/performance.md). Unset: no profiling.
+// of its whole life, and an in-use heap profile near the heap's peak
+// (heap-peak-<pid>.pprof; docs/guides/performance.md). Unset: no profiling.
 const profileDirEnv = "BITBUCKET_PROVIDER_PPROF_DIR"
 
 // Serve runs the provider process until Terraform shuts it down: it sets the
@@ -108,7 +110,9 @@ func startProfiles(dir string) func() {
 		_ = cpu.Close()
 		return func() {}
 	}
+	stopPeak := watchHeapPeak(name("heap-peak"))
 	return func() {
+		stopPeak()
 		pprof.StopCPUProfile()
 		_ = cpu.Close()
 		runtime.GC()
@@ -117,4 +121,39 @@ func startProfiles(dir string) func() {
 			_ = f.Close()
 		}
 	}
+}
+
+// watchHeapPeak writes an in-use heap profile to path each time the live
+// heap (as of the last collection) passes 1.25 times the one last written,
+// so the file ends up holding the heap near its peak rather than at exit,
+// when the requests that filled it are gone. It returns the function that
+// stops the watch.
+func watchHeapPeak(path string) func() {
+	stop, done := make(chan struct{}), make(chan struct{})
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	go func() {
+		defer close(done)
+		ticker := time.NewTicker(50 * time.Millisecond)
+		defer ticker.Stop()
+		var written uint64
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ticker.C:
+			}
+			metrics.Read(sample)
+			if sample[0].Value.Kind() != metrics.KindUint64 {
+				return
+			}
+			if live := sample[0].Value.Uint64(); live > written+written/4 {
+				if f, err := os.Create(filepath.Clean(path)); err == nil {
+					_ = pprof.Lookup("heap").WriteTo(f, 0)
+					_ = f.Close()
+					written = live
+				}
+			}
+		}
+	}()
+	return func() { close(stop); <-done }
 }
