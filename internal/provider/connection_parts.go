@@ -351,7 +351,7 @@ func connectionHookInput(ctx context.Context, name string, wh connectionWebhookM
 
 // createHook creates the webhook with the provider's credentials, adopting
 // one whose create answer was lost. before is the scope's listing taken
-// just now (hooksBefore), or nil to list it first.
+// just now (ids), or nil for the run's shared listing of the scope.
 func (r *connectionResource) createHook(ctx context.Context, m connectionModel, wh connectionWebhookModel, secret string, before map[string]bool, private privateSetKey, diags *diag.Diagnostics) *remoteHook {
 	client := r.data.client
 	scope := hookScopeOf(m)
@@ -359,13 +359,7 @@ func (r *connectionResource) createHook(ctx context.Context, m connectionModel, 
 	if secret != "" {
 		in.Secret = &secret
 	}
-	var hook *bitbucket.Webhook
-	var err error
-	if before != nil {
-		hook, err = createListedWebhook(ctx, client, scope, in, before)
-	} else {
-		hook, err = createWebhook(ctx, client, scope, in)
-	}
+	hook, err := createWebhook(ctx, r.data, scope, in, before, diags)
 	if err != nil {
 		clientErrorDiagnostic(diags, client, "create the webhook of "+describeConnection(m), err)
 		return nil
@@ -430,7 +424,7 @@ func (r *connectionResource) updateHook(ctx context.Context, plan connectionMode
 // its own: a connection is found by its name, so a second one could never
 // be imported. The existing one is never taken over (a person may have
 // made it); importing it is the user's decision. hooksListed is the listing of
-// the webhook scope (hooksBefore; nil without a webhook), which the
+// the webhook scope (ids; nil without a webhook), which the
 // webhook's create reuses instead of listing the scope again.
 func (r *connectionResource) refuseExisting(ctx context.Context, plan connectionModel, mt *managedTokenModel, wh *connectionWebhookModel, diags *diag.Diagnostics) (hooksListed map[string]bool, ok bool) {
 	client := r.data.client
@@ -442,8 +436,9 @@ func (r *connectionResource) refuseExisting(ctx context.Context, plan connection
 			clientErrorDiagnostic(diags, client, "list the webhooks for "+describeConnection(plan), err)
 			return nil, false
 		}
-		hooksListed = hooksBefore(hooks)
+		hooksListed = make(map[string]bool, len(hooks))
 		for _, h := range hooks {
+			hooksListed[h.ID] = true
 			if h.Name == name {
 				found = fmt.Sprintf("A webhook named %q (id %s)", name, h.ID)
 			}

@@ -2,30 +2,44 @@ package provider
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
 )
 
-// Creates whose answer is lost. A create is never repeated blindly: the
-// scope is listed before it, and when its answer is lost (a timeout, a reset,
-// a 5xx, or Terraform stopping the provider on Ctrl-C, which cancels the
-// request's context) the scope is listed again. An object that matches the
-// request and was not there before is the one this create made; anything that
-// was there before (a hand-made webhook with the same name, say) is never
-// adopted, revoked or deleted.
+// Create recovery: the one home of what a create does when its answer is
+// lost (a timeout, a reset, a 5xx, or Terraform stopping the provider on
+// Ctrl-C, which cancels the request's context). The rule
+// (docs/dev/ownership.md):
 //
-// When the request's context has ended, the second listing (and a revoke)
-// runs on a short context of its own: the server may well have finished the
-// create after the client left (servlet containers such as Tomcat do), and
-// only by looking can the provider record or clean up what exists before
-// Terraform exits. Terraform keeps the state a failed create returns.
+//	Act only on an object the provider can prove it made. An object it
+//	cannot prove is left exactly as it is and named in a diagnostic (id,
+//	where, how to import or remove it).
+//
+// Someone else may create an object of the same name in the same scope at
+// the same moment (a colleague in the web UI, another workspace, a service
+// registering its hook), so "new since the listing before the create" is no
+// proof. Each kind has its own (a proof below): webhooks are compared in
+// everything the server reports and must be new since a listing taken before
+// the create; Data Center tokens are created under a unique name and renamed
+// once the answer arrives; access keys are found by the fingerprint of the
+// key the provider generated.
+//
+// When the request's context has ended, the recovery runs on a short context
+// of its own (recoveryContext): the server may well have finished the create
+// after the client left (servlet containers such as Tomcat do), and only by
+// looking can the provider record or clean up what exists before Terraform
+// exits. Terraform keeps the state a failed create returns.
 
 // recoveryTimeout bounds the look-for-what-I-created step after the
 // request's own context has ended.
@@ -40,65 +54,102 @@ func recoveryContext(ctx context.Context) (context.Context, context.CancelFunc) 
 	return context.WithTimeout(context.WithoutCancel(ctx), recoveryTimeout)
 }
 
-// createSnapshot is what a scope held before a create: the ids listed.
-type createSnapshot[T any] struct {
-	list    func(context.Context) ([]T, error)
-	id      func(T) string
-	matches func(T) bool
-	before  map[string]bool
+// proof is how one kind of object is recovered after a lost create answer:
+// what is listed and which listed object the request can be proven to have
+// made.
+type proof[T any] struct {
+	kind  string // "webhook", "access token", "access key"
+	where string // the scope, as diagnostics name it
+	list  func(context.Context) ([]T, error)
+	id    func(T) string
+	// ours is the proof: the object is the one this request made (given
+	// that it is new, where the kind needs that).
+	ours func(T) bool
+	// similar: an object a reader could take for this request's (the same
+	// name): when it is not ours, the diagnostic names it.
+	similar func(T) bool
+	// differs says in what a similar object differs from the request.
+	differs func(T) string
+	// importID is the import ID of an object (how to adopt it by hand).
+	importID func(id string) string
 }
 
-// snapshotBeforeCreate lists the scope before a create; matches says which
-// objects the create would make (same name, and for webhooks URL and events).
-func snapshotBeforeCreate[T any](ctx context.Context, list func(context.Context) ([]T, error), id func(T) string, matches func(T) bool) (*createSnapshot[T], error) {
-	objects, err := list(ctx)
+// findings is what a recovery listing found.
+type findings[T any] struct {
+	proven   []T // proven to be this request's
+	unproven []T // similar, not proven: left alone
+}
+
+// look lists the scope once and sorts what it finds; skip leaves out
+// objects that cannot be this request's whatever they look like (listed
+// before the create, or claimed by another create of this run).
+func (p proof[T]) look(ctx context.Context, skip func(id string) bool) (findings[T], error) {
+	objects, err := p.list(ctx)
 	if err != nil {
-		return nil, err
+		return findings[T]{}, err
 	}
-	s := &createSnapshot[T]{list: list, id: id, matches: matches, before: make(map[string]bool, len(objects))}
+	var f findings[T]
 	for _, o := range objects {
-		s.before[id(o)] = true
-	}
-	return s, nil
-}
-
-// madeSince lists the scope again and returns the matching objects that
-// were not there before: what the lost create made (none when it did not
-// happen). After an interruption (recheck) a create the server has not
-// finished yet may still be on its way, so an empty answer is checked once
-// more a second later.
-func (s *createSnapshot[T]) madeSince(ctx context.Context, recheck bool) ([]T, error) {
-	for attempt := 0; ; attempt++ {
-		objects, err := s.list(ctx)
-		if err != nil {
-			return nil, err
-		}
-		var made []T
-		for _, o := range objects {
-			if !s.before[s.id(o)] && s.matches(o) {
-				made = append(made, o)
-			}
-		}
-		if len(made) > 0 || attempt > 0 || !recheck {
-			return made, nil
-		}
-		select {
-		case <-time.After(time.Second):
-		case <-ctx.Done():
-			return made, nil
+		switch {
+		case skip != nil && skip(p.id(o)):
+		case p.ours(o):
+			f.proven = append(f.proven, o)
+		case p.similar(o):
+			f.unproven = append(f.unproven, o)
 		}
 	}
+	return f, nil
 }
 
-// lostCreate is the cause handed to the recovery of a create whose answer
-// was lost, carrying the listing taken before it.
-type lostCreate struct {
-	err    error
-	before map[string]bool
+// lookAgain is look, and once more a second later when nothing was found
+// after an interruption: a create the server has not finished yet may still
+// be on its way.
+func (p proof[T]) lookAgain(ctx context.Context, skip func(id string) bool, interrupted bool) (findings[T], error) {
+	f, err := p.look(ctx, skip)
+	if err != nil || len(f.proven) > 0 || !interrupted {
+		return f, err
+	}
+	select {
+	case <-time.After(time.Second):
+	case <-ctx.Done():
+		return f, nil
+	}
+	return p.look(ctx, skip)
 }
 
-func (e *lostCreate) Error() string { return e.err.Error() }
-func (e *lostCreate) Unwrap() error { return e.err }
+// leftAlone names the objects recovery did not touch: what they are, where,
+// why they are not the provider's, and how to import or remove them.
+func (p proof[T]) leftAlone(objects []T) string {
+	var b strings.Builder
+	for _, o := range objects {
+		id := p.id(o)
+		fmt.Fprintf(&b, "\n  - %s %s in %s", p.kind, id, p.where)
+		if d := p.differs(o); d != "" {
+			fmt.Fprintf(&b, " (differs from this request in %s)", d)
+		}
+		fmt.Fprintf(&b, ": to manage it, import it with the ID %q; if nobody uses it, delete it in Bitbucket", p.importID(id))
+	}
+	return b.String()
+}
+
+// warnLeftAlone adds a warning naming objects that were left as they are.
+func (p proof[T]) warnLeftAlone(diags *diag.Diagnostics, objects []T) {
+	if len(objects) == 0 || diags == nil {
+		return
+	}
+	diags.AddWarning(fmt.Sprintf("Left another party's %s alone", p.kind),
+		fmt.Sprintf("The answer to the provider's create was lost. Meanwhile someone else made a %s of the same name, "+
+			"which the provider cannot prove it made, so it did not adopt, change or delete it:%s", p.kind, p.leftAlone(objects)))
+}
+
+// ids lists the ids of objects, for messages.
+func (p proof[T]) ids(objects []T) string {
+	out := make([]string, len(objects))
+	for i, o := range objects {
+		out[i] = p.id(o)
+	}
+	return strings.Join(out, ", ")
+}
 
 // interruptedError says what an interrupted create left behind, truthfully
 // (it no longer claims the outcome is uncertain).
@@ -110,99 +161,464 @@ func interruptedError(cause error, what string) error {
 	return fmt.Errorf("the run was stopped during the request (%s), and %s", cause.Error(), what)
 }
 
-// createWebhook creates a webhook without leaving a duplicate or adopting
-// one someone else made: the scope's hooks are listed first, and a lost
-// answer is resolved by adoptOrCreateWebhook. Webhooks, connections and
-// anything else that makes hooks use it.
-func createWebhook(ctx context.Context, client bitbucket.Client, scope bitbucket.WebhookScope, in bitbucket.WebhookInput) (*bitbucket.Webhook, error) {
-	hooks, err := client.ListWebhooks(ctx, scope)
+// createLedger holds, for one configured provider (one run), what its
+// creates share per scope: the listing taken before them (one per scope,
+// not one per create: a create then costs about one request) and the ids
+// its creates have made or adopted, so that no create of the run can adopt
+// another's object. Its zero value is ready.
+type createLedger struct {
+	mu     sync.Mutex
+	scopes map[string]any // kind + scope -> *scopeLedger[T]
+}
+
+// beforeListingTTL bounds how long one listing serves as the "before" view
+// of a scope's creates: an object another party makes after it and before
+// a create is no longer excluded by it, only by the kind's proof.
+const beforeListingTTL = time.Minute
+
+// scopeLedger is the ledger of one scope.
+type scopeLedger[T any] struct {
+	mu       sync.Mutex
+	listing  chan struct{} // closed when the current listing is done
+	listed   time.Time
+	before   map[string]bool
+	err      error
+	claimed  map[string]bool
+	inFlight map[*pendingCreate[T]]bool
+}
+
+// pendingCreate is a create of this run that has been sent and not settled.
+type pendingCreate[T any] struct {
+	ours       func(T) bool
+	recovering bool // its answer was lost: it looks for its object itself
+}
+
+func ledgerFor[T any](l *createLedger, key string) *scopeLedger[T] {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.scopes == nil {
+		l.scopes = map[string]any{}
+	}
+	s, ok := l.scopes[key].(*scopeLedger[T])
+	if !ok {
+		s = &scopeLedger[T]{claimed: map[string]bool{}, inFlight: map[*pendingCreate[T]]bool{}}
+		l.scopes[key] = s
+	}
+	return s
+}
+
+// beforeCreate is the scope's listing taken before a create: shared by the
+// creates of the scope for beforeListingTTL, listed once however many ask at
+// the same moment.
+func (s *scopeLedger[T]) beforeCreate(ctx context.Context, list func(context.Context) ([]T, error), id func(T) string) (map[string]bool, error) {
+	s.mu.Lock()
+	for s.listing != nil && !s.listingDone() { // a listing is under way: share it
+		done := s.listing
+		s.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		s.mu.Lock()
+	}
+	if s.listing != nil && s.err == nil && time.Since(s.listed) <= beforeListingTTL {
+		before := s.before
+		s.mu.Unlock()
+		return before, nil
+	}
+	done := make(chan struct{})
+	s.listing, s.err = done, nil
+	s.mu.Unlock()
+
+	objects, err := list(ctx)
+	before := make(map[string]bool, len(objects))
+	for _, o := range objects {
+		before[id(o)] = true
+	}
+	s.mu.Lock()
+	s.before, s.err, s.listed = before, err, time.Now()
+	close(done)
+	s.mu.Unlock()
 	if err != nil {
-		return nil, fmt.Errorf("listing the existing webhooks before creating one: %w", err)
+		return nil, err
 	}
-	return createListedWebhook(ctx, client, scope, in, hooksBefore(hooks))
+	return before, nil
 }
 
-// hooksBefore are the ids of hooks, a scope's listing taken before a create.
-// It is never nil, so a caller can tell "listed, empty" from "not listed".
-func hooksBefore(hooks []bitbucket.Webhook) map[string]bool {
-	before := make(map[string]bool, len(hooks))
-	for _, h := range hooks {
-		before[h.ID] = true
+func (s *scopeLedger[T]) listingDone() bool {
+	select {
+	case <-s.listing:
+		return true
+	default:
+		return false
 	}
-	return before
 }
 
-// createListedWebhook is createWebhook for a caller that has just listed the
-// scope's hooks itself (before, from hooksBefore): one listing serves both.
-func createListedWebhook(ctx context.Context, client bitbucket.Client, scope bitbucket.WebhookScope, in bitbucket.WebhookInput, before map[string]bool) (*bitbucket.Webhook, error) {
+// begin records a create about to be sent.
+func (s *scopeLedger[T]) begin(ours func(T) bool) *pendingCreate[T] {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := &pendingCreate[T]{ours: ours}
+	s.inFlight[p] = true
+	return p
+}
+
+// settle records a create's outcome: the id it made or adopted ("" none).
+func (s *scopeLedger[T]) settle(p *pendingCreate[T], id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.inFlight, p)
+	if id != "" {
+		s.claimed[id] = true
+	}
+}
+
+func (s *scopeLedger[T]) isClaimed(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.claimed[id]
+}
+
+// contested reports whether another create of this run could have made o:
+// one still waiting for its answer (wait: it will claim its object), or one
+// whose answer was lost too (then neither can prove o is its own).
+func (s *scopeLedger[T]) contested(self *pendingCreate[T], o T) (wait, ambiguous bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for p := range s.inFlight {
+		if p == self || !p.ours(o) {
+			continue
+		}
+		if p.recovering {
+			ambiguous = true
+		} else {
+			wait = true
+		}
+	}
+	return wait, ambiguous
+}
+
+// claim takes id for self unless another create claimed it meanwhile.
+func (s *scopeLedger[T]) claim(self *pendingCreate[T], id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.claimed[id] {
+		return false
+	}
+	s.claimed[id] = true
+	delete(s.inFlight, self)
+	return true
+}
+
+// createWebhook creates a webhook without leaving a duplicate or taking one
+// someone else made: the scope's hooks listed before it (before: a listing
+// the caller has just taken; nil: the run's shared listing of the scope)
+// and the webhook proof (webhookProof) settle a lost answer. Webhooks,
+// connections and anything else that makes hooks use it; warnings about
+// other parties' hooks it left alone go to diags.
+func createWebhook(ctx context.Context, data *providerData, scope bitbucket.WebhookScope, in bitbucket.WebhookInput, before map[string]bool, diags *diag.Diagnostics) (*bitbucket.Webhook, error) {
+	client := data.client
+	ledger := ledgerFor[bitbucket.Webhook](&data.creates, "webhook "+strings.ToLower(scope.Workspace+"/"+scope.Repository))
+	p := webhookProof(client, scope, in)
+	if before == nil {
+		var err error
+		if before, err = ledger.beforeCreate(ctx, p.list, p.id); err != nil {
+			return nil, fmt.Errorf("listing the existing webhooks before creating one: %w", err)
+		}
+	}
+	self := ledger.begin(p.ours)
 	hook, err := client.CreateWebhook(ctx, scope, in)
 	if !bitbucket.IsUncertain(err) {
+		id := ""
+		if err == nil {
+			id = hook.ID
+		}
+		ledger.settle(self, id)
 		return hook, err
 	}
-	tflog.Warn(ctx, "Webhook create answer lost; looking for the webhook it may have made", map[string]any{"error": err.Error()})
-	return adoptOrCreateWebhook(ctx, client, scope, in, &lostCreate{err: err, before: before})
+	tflog.Warn(ctx, "Webhook create answer lost; looking for the webhook it made", map[string]any{"error": err.Error()})
+	hook, err = recoverWebhook(ctx, client, scope, in, p, ledger, self, before, err, diags)
+	if hook == nil {
+		ledger.settle(self, "")
+	}
+	return hook, err
 }
 
-// sameHook matches a webhook the request in would make.
-func sameHook(in bitbucket.WebhookInput) func(bitbucket.Webhook) bool {
-	return func(h bitbucket.Webhook) bool {
-		return h.URL == in.URL && h.Name == in.Name && slices.Equal(h.Events, in.Events)
+// webhookProof: a hook this request made is new since the listing before
+// it and equal to the request in everything the server reports: name, URL,
+// events, active, the certificate check, and the secret (Data Center
+// returns it; Cloud says only whether one is set). A hook that differs in
+// any of these was made by someone else.
+func webhookProof(client bitbucket.Client, scope bitbucket.WebhookScope, in bitbucket.WebhookInput) proof[bitbucket.Webhook] {
+	secret := ""
+	if in.Secret != nil {
+		secret = *in.Secret
+	}
+	differs := func(h bitbucket.Webhook) string {
+		var d []string
+		if h.Name != in.Name {
+			d = append(d, "name")
+		}
+		if h.URL != in.URL {
+			d = append(d, "url")
+		}
+		if !slices.Equal(h.Events, in.Events) {
+			d = append(d, "events")
+		}
+		if h.Active != in.Active {
+			d = append(d, "active")
+		}
+		if h.SkipCertVerification != in.SkipCertVerification {
+			d = append(d, "skip_cert_verification")
+		}
+		if (h.SecretReturned && h.Secret != secret) || (!h.SecretReturned && h.SecretSet != (secret != "")) {
+			d = append(d, "secret")
+		}
+		return strings.Join(d, ", ")
+	}
+	where := scope.Workspace
+	if scope.IsRepository() {
+		where += "/" + scope.Repository
+	}
+	return proof[bitbucket.Webhook]{
+		kind: "webhook", where: where,
+		list:     func(ctx context.Context) ([]bitbucket.Webhook, error) { return client.ListWebhooks(ctx, scope) },
+		id:       func(h bitbucket.Webhook) string { return h.ID },
+		ours:     func(h bitbucket.Webhook) bool { return differs(h) == "" },
+		similar:  func(h bitbucket.Webhook) bool { return h.Name == in.Name || h.URL == in.URL },
+		differs:  differs,
+		importID: func(id string) string { return where + "/" + id },
 	}
 }
 
-// adoptOrCreateWebhook finishes a create whose answer was lost (cause): a
-// matching hook in the scope that was not in the listing taken before the
-// create (carried by a cause from createWebhook) is the one it made and is
-// adopted; when there is none the create did not happen and is sent once
-// more (up to three attempts in all), unless Terraform was interrupted.
-// Without that listing no hook can be told from a hand-made one, so none is
-// adopted. Errors it returns no longer claim the outcome is uncertain: they
-// say what the provider found.
-func adoptOrCreateWebhook(ctx context.Context, client bitbucket.Client, scope bitbucket.WebhookScope, in bitbucket.WebhookInput, cause error) (*bitbucket.Webhook, error) {
-	var lost *lostCreate
-	known := errors.As(cause, &lost)
-	snapshot := &createSnapshot[bitbucket.Webhook]{
-		list:    func(ctx context.Context) ([]bitbucket.Webhook, error) { return client.ListWebhooks(ctx, scope) },
-		id:      func(h bitbucket.Webhook) string { return h.ID },
-		matches: sameHook(in),
-		before:  map[string]bool{},
-	}
-	if known {
-		snapshot.before = lost.before
-	}
+// recoverWebhook finishes a create whose answer was lost (cause): the one
+// new hook proven to be this request's is adopted; when there is none the
+// create did not happen and is sent once more (up to three attempts in
+// all), unless Terraform was interrupted. Errors it returns no longer claim
+// the outcome is uncertain: they say what the provider found.
+func recoverWebhook(ctx context.Context, client bitbucket.Client, scope bitbucket.WebhookScope, in bitbucket.WebhookInput, p proof[bitbucket.Webhook], ledger *scopeLedger[bitbucket.Webhook], self *pendingCreate[bitbucket.Webhook], before map[string]bool, cause error, diags *diag.Diagnostics) (*bitbucket.Webhook, error) {
+	skip := func(id string) bool { return before[id] || ledger.isClaimed(id) }
 	const attempts = 3
 	for attempt := 1; ; attempt++ {
+		ledger.mu.Lock()
+		self.recovering = true
+		ledger.mu.Unlock()
 		rctx, cancel := recoveryContext(ctx)
-		made, err := snapshot.madeSince(rctx, ctx.Err() != nil)
+		f, err := p.lookAgain(rctx, skip, ctx.Err() != nil)
+		// Another create of this run still waiting for its answer may have
+		// made what was found: it claims its object when the answer comes.
+		for err == nil && len(f.proven) == 1 && rctx.Err() == nil {
+			wait, _ := ledger.contested(self, f.proven[0])
+			if !wait {
+				break
+			}
+			select {
+			case <-time.After(50 * time.Millisecond):
+			case <-rctx.Done():
+			}
+			f, err = p.look(rctx, skip)
+		}
 		cancel()
 		switch {
 		case err != nil:
 			return nil, fmt.Errorf("%s; listing the webhooks to find out whether it was made failed: %w. Look in "+
-				"Bitbucket for a webhook named %q sending to %s: if it exists, import it or delete it", cause.Error(), err, in.Name, in.URL)
-		case len(made) == 1 && known:
-			tflog.Info(ctx, "Adopted the webhook whose create answer was lost", map[string]any{"id": made[0].ID})
-			return &made[0], nil
-		case len(made) > 1:
-			ids := make([]string, len(made))
-			for i, h := range made {
-				ids[i] = h.ID
+				"Bitbucket for a webhook named %q sending to %s in %s: if it exists, import it or delete it", cause.Error(), err, in.Name, in.URL, p.where)
+		case len(f.proven) > 1:
+			return nil, fmt.Errorf("%s; webhooks %s, each equal to this request, were created meanwhile, so the "+
+				"provider cannot tell which one it created and leaves them all as they are:%s", cause.Error(), p.ids(f.proven), p.leftAlone(append(f.proven, f.unproven...)))
+		case len(f.proven) == 1:
+			hook := f.proven[0]
+			if wait, ambiguous := ledger.contested(self, hook); wait || ambiguous || !ledger.claim(self, hook.ID) {
+				return nil, fmt.Errorf("%s; webhook %s is equal to this request, but another create of this run may "+
+					"have made it, so the provider leaves it as it is:%s", cause.Error(), hook.ID, p.leftAlone(append(f.proven, f.unproven...)))
 			}
-			return nil, fmt.Errorf("%s; webhooks %s with this name, URL and events were created meanwhile, so the "+
-				"provider cannot tell which one it created: delete the extra ones or import one", cause.Error(), strings.Join(ids, ", "))
-		case len(made) == 1:
-			return nil, fmt.Errorf("%s; webhook %s has this name, URL and events, but the provider cannot tell whether "+
-				"this request made it: import it or delete it", cause.Error(), made[0].ID)
+			tflog.Info(ctx, "Adopted the webhook whose create answer was lost", map[string]any{"id": hook.ID})
+			p.warnLeftAlone(diags, f.unproven)
+			return resendUncomparedSecret(ctx, client, scope, in, hook, diags), nil
 		case ctx.Err() != nil:
+			p.warnLeftAlone(diags, f.unproven)
 			return nil, interruptedError(cause, "Bitbucket holds no webhook from this request, so nothing was created")
 		case attempt == attempts:
+			p.warnLeftAlone(diags, f.unproven)
 			return nil, fmt.Errorf("%s (%d attempts, every answer lost; Bitbucket holds no webhook from them)", cause.Error(), attempts)
 		}
+		ledger.mu.Lock()
+		self.recovering = false
+		ledger.mu.Unlock()
 		hook, err := client.CreateWebhook(ctx, scope, in)
 		if !bitbucket.IsUncertain(err) {
+			if err == nil {
+				ledger.claim(self, hook.ID)
+			}
+			p.warnLeftAlone(diags, f.unproven)
 			return hook, err
 		}
-		cause = &lostCreate{err: err, before: snapshot.before}
+		cause = err
 	}
+}
+
+// resendUncomparedSecret: a product that never returns secrets (Cloud)
+// leaves one field of an adopted hook unproven, so the configured secret is
+// sent to it again, and the user is told. On failure the hook is kept with
+// a warning: it is this request's in everything that could be compared.
+func resendUncomparedSecret(ctx context.Context, client bitbucket.Client, scope bitbucket.WebhookScope, in bitbucket.WebhookInput, hook bitbucket.Webhook, diags *diag.Diagnostics) *bitbucket.Webhook {
+	if hook.SecretReturned || in.Secret == nil || *in.Secret == "" {
+		return &hook
+	}
+	rctx, cancel := recoveryContext(ctx)
+	defer cancel()
+	updated, err := client.UpdateWebhook(rctx, scope, hook.ID, in)
+	if diags == nil {
+		diags = &diag.Diagnostics{}
+	}
+	if err != nil {
+		diags.AddWarning("Webhook secret not confirmed",
+			fmt.Sprintf("The answer to the create of webhook %s was lost, and the provider adopted the hook it found. "+
+				"Bitbucket does not return webhook secrets, so the provider sent the configured secret again, which "+
+				"failed: %s. Apply again with -replace on this webhook to be sure of its secret.", hook.ID, err))
+		return &hook
+	}
+	diags.AddWarning("Webhook secret sent again",
+		fmt.Sprintf("The answer to the create of webhook %s was lost, and the provider adopted the hook it found, "+
+			"which matches the request in everything Bitbucket reports. Bitbucket does not return webhook secrets, so "+
+			"the provider cannot tell it from one someone else made at the same moment: it sent the configured secret "+
+			"to it again. If another party relies on this hook, its secret is now yours.", hook.ID))
+	return updated
+}
+
+// Data Center access tokens. A token's value cannot be compared, and the
+// server answers it only once, so the proof is a name nobody else uses: a
+// token is created under the configured name plus a random suffix
+// (creationName) and renamed to the configured name as soon as the answer
+// arrives (Data Center edits a token's name in place). After a lost answer
+// the token with the creation name is this request's: its value was only in
+// the lost answer, so it is revoked, and the create is sent again. A token
+// with any other name, the configured one included, is never touched.
+
+// tokenNameLimit is the longest token name the provider accepts (the
+// resources' name validator); a creation name stays within it.
+const tokenNameLimit = 255
+
+// creationSuffixLen is the length of "-tf" plus 8 random hex digits.
+const creationSuffixLen = 3 + 8
+
+// creationName is name with a random suffix, within tokenNameLimit
+// characters (the name is cut, by characters, to make room).
+func creationName(name string) string {
+	runes := []rune(name)
+	if len(runes) > tokenNameLimit-creationSuffixLen {
+		runes = runes[:tokenNameLimit-creationSuffixLen]
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s-tf%s", string(runes), hex.EncodeToString(b[:]))
+}
+
+// tokenProof: the token named creation is this request's.
+func tokenProof(client bitbucket.Client, scope bitbucket.TokenScope, creation string) proof[bitbucket.AccessToken] {
+	return proof[bitbucket.AccessToken]{
+		kind: "access token", where: tokenLevel(scope.Level).where(scope),
+		list:     func(ctx context.Context) ([]bitbucket.AccessToken, error) { return client.ListAccessTokens(ctx, scope) },
+		id:       func(t bitbucket.AccessToken) string { return t.ID },
+		ours:     func(t bitbucket.AccessToken) bool { return t.Name == creation },
+		similar:  func(bitbucket.AccessToken) bool { return false },
+		differs:  func(bitbucket.AccessToken) string { return "" },
+		importID: func(id string) string { return id },
+	}
+}
+
+// createAccessToken creates a token without leaving one nobody tracks and
+// without touching anyone else's (the token proof above). Unless Terraform
+// was interrupted, a lost create is sent again (up to three attempts). A
+// create costs two requests: the create and the rename.
+//
+// When revoking or renaming fails, the token is returned with the error
+// (its value empty): the caller records it, so that the next apply revokes
+// it.
+func createAccessToken(ctx context.Context, client bitbucket.Client, scope bitbucket.TokenScope, in bitbucket.AccessTokenInput) (*bitbucket.AccessToken, error) {
+	const attempts = 3
+	var lost error
+	for range attempts {
+		creation := in
+		creation.Name = creationName(in.Name)
+		token, err := client.CreateAccessToken(ctx, scope, creation)
+		if err == nil {
+			return renameCreatedToken(ctx, client, scope, in.Name, token)
+		}
+		if !bitbucket.IsUncertain(err) {
+			return nil, err
+		}
+		lost = err
+		tflog.Warn(ctx, "Access token create answer lost; revoking the token it made", map[string]any{"error": err.Error()})
+		orphan, err := revokeLostToken(ctx, client, tokenProof(client, scope, creation.Name), scope, creation.Name)
+		switch {
+		case err != nil:
+			return orphan, fmt.Errorf("%s; %w", lost.Error(), err)
+		case ctx.Err() != nil && orphan != nil:
+			return nil, interruptedError(lost, fmt.Sprintf("token %s, which this request created and whose value was "+
+				"only in the lost answer, was revoked", orphan.ID))
+		case ctx.Err() != nil:
+			return nil, interruptedError(lost, "Bitbucket holds no token from this request, so none was created")
+		}
+	}
+	return nil, fmt.Errorf("%s (%d attempts, every answer lost; the tokens they created were revoked)", lost.Error(), attempts)
+}
+
+// renameCreatedToken gives a token just created under its creation name the
+// configured name. The value stays the create's. When the rename cannot be
+// confirmed the token is revoked (nobody holds it yet).
+func renameCreatedToken(ctx context.Context, client bitbucket.Client, scope bitbucket.TokenScope, name string, token *bitbucket.AccessToken) (*bitbucket.AccessToken, error) {
+	rctx, cancel := recoveryContext(ctx)
+	defer cancel()
+	var err error
+	for range 2 {
+		var renamed *bitbucket.AccessToken
+		renamed, err = client.UpdateAccessToken(rctx, scope, token.ID, bitbucket.AccessTokenInput{Name: name})
+		if err == nil {
+			renamed.Token = token.Token
+			return renamed, nil
+		}
+		if !bitbucket.IsUncertain(err) {
+			break
+		}
+		if got, gerr := client.GetAccessToken(rctx, scope, token.ID); gerr == nil && got.Name == name {
+			got.Token = token.Token
+			return got, nil
+		}
+	}
+	orphan := *token
+	orphan.Token = ""
+	if rerr := client.DeleteAccessToken(rctx, scope, token.ID); rerr != nil && !errors.Is(rerr, bitbucket.ErrNotFound) {
+		return &orphan, fmt.Errorf("token %s was created under the temporary name %q, but renaming it to %q failed (%w), "+
+			"and revoking it failed too: %v", token.ID, token.Name, name, err, rerr)
+	}
+	return nil, fmt.Errorf("token %s was created under the temporary name %q, but renaming it to %q failed, so it was "+
+		"revoked and nothing was created: %w", token.ID, token.Name, name, err)
+}
+
+// revokeLostToken finds the token a lost create made (by its creation
+// name) and revokes it. It returns the token it found (nil: the create did
+// not happen); with an error, that token may still be live.
+func revokeLostToken(ctx context.Context, client bitbucket.Client, p proof[bitbucket.AccessToken], scope bitbucket.TokenScope, creation string) (*bitbucket.AccessToken, error) {
+	rctx, cancel := recoveryContext(ctx)
+	defer cancel()
+	f, err := p.lookAgain(rctx, nil, ctx.Err() != nil)
+	if err != nil {
+		return nil, fmt.Errorf("listing the tokens to revoke the one it may have created also failed: %w. "+
+			"If a token named %q exists %s, revoke it: this request made it and its value is lost", err, creation, p.where)
+	}
+	var orphan *bitbucket.AccessToken
+	for _, t := range f.proven {
+		t.Token = ""
+		orphan = &t
+		if err := client.DeleteAccessToken(rctx, scope, t.ID); err != nil && !errors.Is(err, bitbucket.ErrNotFound) {
+			return orphan, fmt.Errorf("revoking token %s (named %q), which that request created and whose value is lost, failed: %w",
+				t.ID, t.Name, err)
+		}
+		tflog.Info(ctx, "Revoked the access token whose create answer was lost", map[string]any{"id": t.ID})
+	}
+	return orphan, nil
 }
 
 // Access keys. The proof is the key: Bitbucket keeps one registration of

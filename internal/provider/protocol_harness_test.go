@@ -30,6 +30,8 @@ type protocolHarness struct {
 
 	state   tftypes.Value // null when the resource is not in state
 	private []byte
+	// warnings are the warning diagnostics of every apply, oldest first.
+	warnings []string
 }
 
 // newProtocolHarness configures the provider with providerConfig (attribute
@@ -127,6 +129,11 @@ func (h *protocolHarness) apply(config map[string]any) error {
 	})
 	if err != nil {
 		return err
+	}
+	for _, d := range resp.Diagnostics {
+		if d.Severity == tfprotov6.DiagnosticSeverityWarning {
+			h.warnings = append(h.warnings, d.Summary+": "+d.Detail)
+		}
 	}
 	// Terraform keeps the state the provider returns, error or not; when an
 	// update fails without one, it keeps the prior state.

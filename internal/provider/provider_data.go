@@ -23,6 +23,9 @@ type providerData struct {
 	// as, known at plan time.
 	authMode string
 	username string
+	// creates is what the creates of this run share per scope
+	// (create_recovery.go).
+	creates createLedger
 }
 
 // providerDataFrom type-checks what Configure handed over. It returns nil

@@ -364,7 +364,7 @@ func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest
 		in.Secret = &secret
 	}
 
-	hook, err := createWebhook(ctx, r.data.client, scope, in)
+	hook, err := createWebhook(ctx, r.data, scope, in, nil, &resp.Diagnostics)
 	if err != nil {
 		r.webhookError(&resp.Diagnostics, "create", scope, "", err)
 		return
