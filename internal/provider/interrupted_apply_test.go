@@ -20,11 +20,14 @@ import (
 
 // TestAccInterruptedApply: `terraform apply` is interrupted (SIGINT, as
 // Ctrl-C or a cancelled CI job sends it) while Bitbucket is creating a
-// webhook and, on Data Center, a project token. The server has made them at
-// once and answers late (FaultLateAnswer), so the provider's requests lose
-// their answers. The next apply must leave no duplicate webhook and no live
-// token whose value nobody holds, and must never take over or revoke the
-// hand-made webhook and token of the same name that were there before.
+// webhook, a repository and a project access key, a connection's managed
+// access key and, on Data Center, a project token. The server has made them
+// at once and answers late (FaultLateAnswer), so the provider's requests
+// lose their answers. The next apply must leave no duplicate webhook or
+// access key, every key in state, no connection refused as existing, no
+// live token whose value nobody holds, and must never take over or revoke
+// the hand-made webhook, token and key of the same name that were there
+// before.
 func TestAccInterruptedApply(t *testing.T) {
 	bothProducts(t, func(t *testing.T, product emulator.Product) {
 		t.Parallel()
@@ -54,6 +57,17 @@ func TestAccInterruptedApply(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		keyScope := bitbucket.AccessKeyScope{Workspace: ws, Repository: "api-service"}
+		otherPublic, _, err := generateKeyPair("ED25519")
+		if err != nil {
+			t.Fatal(err)
+		}
+		handMadeKey, err := client.CreateAccessKey(ctx, keyScope, bitbucket.AccessKeyInput{PublicKey: otherPublic, Label: "interrupted"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		projectKeyProject := map[emulator.Product]string{emulator.Cloud: `
+  project = "API"`}[product]
 		config := fmt.Sprintf(`
 terraform {
   required_providers {
@@ -67,13 +81,35 @@ resource "bitbucket_repository_webhook" "test" {
   url        = "https://ci.example.com/hook"
   events     = %s
 }
-`, pushEvents(product))
+
+resource "bitbucket_repository_access_key" "test" {
+  repository = "api-service"
+  label      = "interrupted"
+}
+
+resource "bitbucket_project_access_key" "test" {
+  label   = "interrupted"%s
+}
+
+resource "bitbucket_connection" "ssh" {
+  name               = "interrupted-ssh"
+  repository         = "api-service"
+  managed_access_key = { level = "repository" }
+}
+`, pushEvents(product), projectKeyProject)
 		hooksRoute := map[emulator.Product]string{
 			emulator.Cloud:      "/2.0/repositories/{workspace}/{repo_slug}/hooks",
 			emulator.DataCenter: "/rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/webhooks",
 		}[product]
 		srv.InjectFault(emulator.Fault{Method: "POST", Route: hooksRoute, Kind: emulator.FaultLateAnswer, Delay: 10 * time.Minute, Times: 1})
-		wantObjects := 2 // the hand-made hook and ours
+		keysRoutes := map[emulator.Product][2]string{
+			emulator.Cloud:      {"/2.0/repositories/{workspace}/{repo_slug}/deploy-keys", "/2.0/workspaces/{workspace}/projects/{project_key}/deploy-keys"},
+			emulator.DataCenter: {"/rest/keys/1.0/projects/{projectKey}/repos/{repositorySlug}/ssh", "/rest/keys/1.0/projects/{projectKey}/ssh"},
+		}[product]
+		// The repository's route serves the repository key and the connection's.
+		srv.InjectFault(emulator.Fault{Method: "POST", Route: keysRoutes[0], Kind: emulator.FaultLateAnswer, Delay: 10 * time.Minute, Times: 2})
+		srv.InjectFault(emulator.Fault{Method: "POST", Route: keysRoutes[1], Kind: emulator.FaultLateAnswer, Delay: 10 * time.Minute, Times: 1})
+		wantObjects := 2 + 4 // the hand-made hook and ours; the hand-made key and three of ours
 		var handMadeToken *bitbucket.AccessToken
 		if product == emulator.DataCenter {
 			tokenScope := bitbucket.TokenScope{Level: bitbucket.TokenLevelProject, Workspace: ws}
@@ -109,7 +145,7 @@ ephemeral "bitbucket_access_token" "signing" {
 		// The first apply: interrupted once the server has made everything
 		// and is holding back the answers.
 		out := h.interruptWhen(t, func() bool {
-			return len(srv.Webhooks())+len(tokensNamed(srv, "interrupted")) >= wantObjects
+			return len(srv.Webhooks())+len(tokensNamed(srv, "interrupted"))+len(srv.AccessKeys()) >= wantObjects
 		}, "apply", "-auto-approve", "-input=false")
 		t.Logf("interrupted apply:\n%s", out)
 		srv.ClearFaults()
@@ -138,6 +174,32 @@ ephemeral "bitbucket_access_token" "signing" {
 		for _, hook := range hooks {
 			if hook.ID != handMadeHook.ID && hook.ID != managedHook {
 				t.Errorf("webhook %s is neither hand-made nor in state", hook.ID)
+			}
+		}
+
+		// Each key once, in state; the hand-made one unchanged.
+		if n := srv.FaultsFired("POST", keysRoutes[0]) + srv.FaultsFired("POST", keysRoutes[1]); n != 3 {
+			t.Errorf("the late answers met %d key creates, want 3", n)
+		}
+		if conn := state["bitbucket_connection.ssh"]; conn["status"] != "" || conn["access_key_id"] == "" {
+			t.Errorf("the connection after the second apply: %v", conn)
+		}
+		tracked := map[string]string{
+			state["bitbucket_repository_access_key.test"]["id"]: "the repository key",
+			state["bitbucket_project_access_key.test"]["id"]:    "the project key",
+			state["bitbucket_connection.ssh"]["access_key_id"]:  "the connection's key",
+			handMadeKey.ID: "the hand-made key",
+		}
+		keys := srv.AccessKeys()
+		if len(keys) != 4 || len(tracked) != 4 {
+			t.Errorf("access keys after the second apply: %+v; state tracks %v: want the hand-made one and three in state", keys, tracked)
+		}
+		for _, k := range keys {
+			switch {
+			case tracked[k.ID] == "":
+				t.Errorf("access key %s (label %q) is registered but in no state", k.ID, k.Label)
+			case k.ID == handMadeKey.ID && (k.Label != "interrupted" || k.Fingerprint != handMadeKey.Fingerprint):
+				t.Errorf("the hand-made key was changed: %+v", k)
 			}
 		}
 
