@@ -20,6 +20,10 @@ variable "workspace" {
 variable "product" {
   description = "\"cloud\" or \"datacenter\": decides how the CI service's credential is made."
   type        = string
+  validation {
+    condition     = contains(["cloud", "datacenter"], var.product)
+    error_message = "product must be \"cloud\" or \"datacenter\" (the product at BITBUCKET_BASE_URL)."
+  }
 }
 
 variable "service_token" {
@@ -27,11 +31,20 @@ variable "service_token" {
   type        = string
   sensitive   = true
   default     = null
+  validation {
+    condition     = var.product != "cloud" || var.service_token != null
+    error_message = "On Cloud set service_token to the repository access token made in the web UI for the CI service: Cloud has no API to create one."
+  }
 }
 
 variable "push_events" {
-  description = "Webhook events for a push: [\"repo:push\"] on Cloud, [\"repo:refs_changed\"] on Data Center."
+  description = "Webhook events for a push; by default [\"repo:push\"] on Cloud, [\"repo:refs_changed\"] on Data Center."
   type        = list(string)
+  default     = null
+}
+
+locals {
+  push_events = coalesce(var.push_events, var.product == "cloud" ? ["repo:push"] : ["repo:refs_changed"])
 }
 
 variable "webhook_secret" {
@@ -58,7 +71,7 @@ resource "bitbucket_repository_webhook" "ci" {
   repository        = data.bitbucket_repository.api.repository
   name              = "CI builds"
   url               = "https://ci.example.com/bitbucket/hook"
-  events            = var.push_events
+  events            = local.push_events
   secret_wo         = var.webhook_secret
   secret_wo_version = 1
 }
