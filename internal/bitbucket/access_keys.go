@@ -1,7 +1,10 @@
 package bitbucket
 
 import (
+	"crypto/rsa"
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -68,8 +71,7 @@ type AccessKeyRules struct {
 	ProjectInWorkspace bool
 	// ReportsLastUsed: the server says when a key last authenticated.
 	ReportsLastUsed bool
-	// Algorithms are the key types the product accepts, with the minimum
-	// size in bits for RSA ("" = any size).
+	// Algorithms are the key types the product accepts (internal/catalog).
 	Algorithms []string
 	// MinRSABits is the smallest RSA key the product accepts (0 = not checked).
 	MinRSABits int
@@ -101,6 +103,58 @@ type AccessKey struct {
 	// LastUsed is when the key last authenticated; zero when never or not
 	// reported.
 	LastUsed time.Time
+}
+
+// PublicKey is one SSH public key read from an authorized_keys line.
+type PublicKey struct {
+	// Type is the key type its data encodes ("ssh-ed25519").
+	Type string
+	// Blob is the key data, base64 as in the line.
+	Blob        string
+	Comment     string
+	Fingerprint string
+	// RSABits is the modulus size of an RSA key (0 for other types).
+	RSABits int
+}
+
+// ParsePublicKey reads one public key in OpenSSH authorized_keys format. A
+// type word that is not the type the key data encodes ("ssh-rsa" before an
+// Ed25519 key) is an error: ssh.ParseAuthorizedKey reads the type from the
+// data and would let the wrong word through into state.
+func ParsePublicKey(text string) (PublicKey, error) {
+	line := strings.TrimSpace(text)
+	pk, comment, _, rest, err := ssh.ParseAuthorizedKey([]byte(line))
+	if err != nil || strings.TrimSpace(string(rest)) != "" {
+		return PublicKey{}, errors.New("it is not one SSH public key in OpenSSH authorized_keys format (\"ssh-ed25519 AAAA… comment\")")
+	}
+	k := PublicKey{Type: pk.Type(), Comment: comment, Fingerprint: ssh.FingerprintSHA256(pk)}
+	_, k.Blob, _ = strings.Cut(strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk))), " ")
+	fields := strings.Fields(line)
+	if i := slices.Index(fields, k.Blob); i > 0 && fields[i-1] != k.Type {
+		return PublicKey{}, fmt.Errorf("it says %s but its key data is a %s key; write the type the key was made with (%s %s…)",
+			fields[i-1], k.Type, k.Type, k.Blob[:min(len(k.Blob), 16)])
+	}
+	if cpk, ok := pk.(ssh.CryptoPublicKey); ok {
+		if rk, ok := cpk.CryptoPublicKey().(*rsa.PublicKey); ok {
+			k.RSABits = rk.N.BitLen()
+		}
+	}
+	return k, nil
+}
+
+// SameKey reports whether two keys are one key: the same type and data,
+// whatever their comments (Cloud returns a key without its comment).
+func (k PublicKey) SameKey(o PublicKey) bool { return k.Type == o.Type && k.Blob == o.Blob }
+
+// Refuses says why the product refuses key ("" = accepted).
+func (r AccessKeyRules) Refuses(k PublicKey) string {
+	if len(r.Algorithms) > 0 && !slices.Contains(r.Algorithms, k.Type) {
+		return fmt.Sprintf("Keys of type %s are not accepted here. Accepted types: %s.", k.Type, strings.Join(r.Algorithms, ", "))
+	}
+	if r.MinRSABits > 0 && k.RSABits > 0 && k.RSABits < r.MinRSABits {
+		return fmt.Sprintf("RSA keys must have at least %d bits here; this one has %d.", r.MinRSABits, k.RSABits)
+	}
+	return ""
 }
 
 // KeyFingerprint is the SHA256 fingerprint (as ssh-keygen -l prints it) of a

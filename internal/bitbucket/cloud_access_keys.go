@@ -3,6 +3,8 @@ package bitbucket
 import (
 	"context"
 	"net/http"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/catalog"
 )
 
 // Cloud access keys are the "deploy keys" of the Cloud OpenAPI description:
@@ -10,21 +12,6 @@ import (
 // GET, PUT, DELETE) and /workspaces/{workspace}/projects/{project_key}/deploy-keys[/{key_id}]
 // (GET, POST; GET, DELETE: a project key cannot be updated). They are
 // read-only: Cloud has no permission on them.
-
-// cloudKeyAlgorithms are the key types Bitbucket Cloud accepts, with RSA at
-// 2048 bits or more (support.atlassian.com/bitbucket-cloud/docs/supported-ssh-key-formats/).
-var cloudKeyAlgorithms = []string{ssh25519, sshECDSA256, sshECDSA384, sshECDSA521, sshRSA, sshDSA}
-
-const (
-	ssh25519    = "ssh-ed25519"
-	sshECDSA256 = "ecdsa-sha2-nistp256"
-	sshECDSA384 = "ecdsa-sha2-nistp384"
-	sshECDSA521 = "ecdsa-sha2-nistp521"
-	sshRSA      = "ssh-rsa"
-	sshDSA      = "ssh-dss"
-	sshSK25519  = "sk-ssh-ed25519@openssh.com"
-	sshSKECDSA  = "sk-ecdsa-sha2-nistp256@openssh.com"
-)
 
 func (c *cloudClient) AccessKeyRules(level AccessKeyLevel) AccessKeyRules {
 	perm := "REPO_READ"
@@ -39,8 +26,8 @@ func (c *cloudClient) AccessKeyRules(level AccessKeyLevel) AccessKeyRules {
 		PermissionUpdatable: false,
 		ProjectInWorkspace:  true,
 		ReportsLastUsed:     true,
-		Algorithms:          cloudKeyAlgorithms,
-		MinRSABits:          2048,
+		Algorithms:          catalog.CloudSSHKeyTypes(),
+		MinRSABits:          catalog.CloudMinRSABits,
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/catalog"
 )
 
 // Data Center access keys: /rest/keys/1.0/projects/{key}/repos/{slug}/ssh[/{keyId}]
@@ -18,11 +20,6 @@ import (
 
 const dcKeys = "rest/keys/1.0/"
 
-// dcKeyAlgorithms are the key types Bitbucket Data Center accepts
-// (confluence.atlassian.com/bitbucketserver0814/ssh-access-keys-for-system-use-1305643425.html);
-// an administrator may narrow them and set minimum sizes.
-var dcKeyAlgorithms = []string{ssh25519, sshECDSA256, sshECDSA384, sshECDSA521, sshRSA, sshDSA, sshSK25519, sshSKECDSA}
-
 func (d *dataCenterClient) AccessKeyRules(level AccessKeyLevel) AccessKeyRules {
 	perms := []string{"REPO_READ", "REPO_WRITE"}
 	if level == AccessKeyLevelProject {
@@ -34,7 +31,7 @@ func (d *dataCenterClient) AccessKeyRules(level AccessKeyLevel) AccessKeyRules {
 		PermissionUpdatable: true,
 		ProjectInWorkspace:  false,
 		ReportsLastUsed:     true,
-		Algorithms:          dcKeyAlgorithms,
+		Algorithms:          catalog.DataCenterSSHKeyTypes(),
 	}
 }
 

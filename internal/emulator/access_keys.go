@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/catalog"
 )
 
 // SSH access keys of both products (Cloud "deploy keys"). Facts, their
@@ -76,8 +78,7 @@ type parsedKey struct {
 	bits                                int
 }
 
-// keyAlgoDSA is "ssh-dss" (x/crypto deprecates its constant; both products
-// still list DSA).
+// keyAlgoDSA is "ssh-dss" (x/crypto deprecates its constant).
 const keyAlgoDSA = "ssh-dss"
 
 // keyRules is what one product accepts: the algorithms, and the smallest RSA
@@ -87,20 +88,12 @@ type keyRules struct {
 	minRSABits int
 }
 
+// The key types and sizes each product accepts, from internal/catalog
+// (with their sources); administrators' narrowing on Data Center is not
+// modelled.
 var (
-	// Bitbucket Cloud: Ed25519, ECDSA, RSA ≥ 2048, DSA; authorized_keys format only
-	// (support.atlassian.com/bitbucket-cloud/docs/supported-ssh-key-formats/).
-	cloudKeyRules = keyRules{
-		algorithms: []string{ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521, ssh.KeyAlgoRSA, keyAlgoDSA},
-		minRSABits: 2048,
-	}
-	// Bitbucket Data Center: ED25519, RSA, ECDSA, DSA, ED25519-SK, ECDSA-SK
-	// (confluence.atlassian.com/bitbucketserver0814/ssh-access-keys-for-system-use-1305643425.html).
-	// Administrators may restrict types and sizes; the emulator does not model that.
-	dcKeyRules = keyRules{
-		algorithms: []string{ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
-			ssh.KeyAlgoRSA, keyAlgoDSA, ssh.KeyAlgoSKED25519, ssh.KeyAlgoSKECDSA256},
-	}
+	cloudKeyRules = keyRules{algorithms: catalog.CloudSSHKeyTypes(), minRSABits: catalog.CloudMinRSABits}
+	dcKeyRules    = keyRules{algorithms: catalog.DataCenterSSHKeyTypes()}
 )
 
 // parseAccessKey reads text as an OpenSSH authorized_keys line and checks

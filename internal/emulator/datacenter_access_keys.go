@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/catalog"
 )
 
 // Data Center access keys, as the Data Center 9.4 OpenAPI description has
@@ -32,13 +34,6 @@ const (
 // (RestSshAccessKey.permission).
 var dcPermissionNames = []string{"USER_ADMIN", "PROJECT_VIEW", "REPO_READ", "REPO_WRITE", "REPO_ADMIN", "PROJECT_READ",
 	"PROJECT_WRITE", "REPO_CREATE", "PROJECT_ADMIN", "LICENSED_USER", "PROJECT_CREATE", "ADMIN", "SYS_ADMIN"}
-
-// dcKeyAlgorithmType is RestSshKey.algorithmType for an ssh key type.
-var dcKeyAlgorithmType = map[string]string{
-	"ssh-ed25519": "ED25519", "ssh-rsa": "RSA", "ssh-dss": "DSA",
-	"ecdsa-sha2-nistp256": "ECDSA", "ecdsa-sha2-nistp384": "ECDSA", "ecdsa-sha2-nistp521": "ECDSA",
-	"sk-ssh-ed25519@openssh.com": "ED25519_SK", "sk-ecdsa-sha2-nistp256@openssh.com": "ECDSA_SK",
-}
 
 // dcKeyOwner resolves the path and checks the caller administers it.
 func dcKeyOwner(c *call) (keyOwner, *response) {
@@ -97,7 +92,7 @@ func dcKeyJSON(c *call, o keyOwner, k *accessKey) map[string]any {
 		"id":            k.id,
 		"text":          k.text,
 		"label":         k.label,
-		"algorithmType": dcKeyAlgorithmType[k.keyType],
+		"algorithmType": catalog.SSHKeyAlgorithm(k.keyType),
 		"bitLength":     k.bits,
 		"fingerprint":   k.fingerprint,
 		"createdDate":   cloudTime(k.created),

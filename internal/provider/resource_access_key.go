@@ -27,6 +27,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/catalog"
 )
 
 // accessKeyResource implements bitbucket_repository_access_key and
@@ -66,17 +67,11 @@ type projectAccessKeyModel struct {
 // key_algorithm takes; the first is the default.
 var keyAlgorithms = []string{"ED25519", "ECDSA", "RSA"}
 
-// algorithmOfType names an ssh key type the way key_algorithm does.
+// algorithmOfType names an ssh key type the way key_algorithm does (Data
+// Center's algorithmType, internal/catalog).
 func algorithmOfType(sshType string) string {
-	switch {
-	case strings.Contains(sshType, "ed25519"):
-		return "ED25519"
-	case strings.Contains(sshType, "ecdsa"):
-		return "ECDSA"
-	case sshType == ssh.KeyAlgoRSA:
-		return "RSA"
-	case sshType == "ssh-dss":
-		return "DSA"
+	if a := catalog.SSHKeyAlgorithm(sshType); a != "" {
+		return a
 	}
 	return strings.ToUpper(sshType)
 }
@@ -108,20 +103,76 @@ func generateKeyPair(algorithm string) (public, private string, err error) {
 }
 
 // checkPublicKey reports why rules refuse a public key ("" = accepted).
-func checkPublicKey(text string, rules bitbucket.AccessKeyRules) (sshType string, problem string) {
-	pk, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(strings.TrimSpace(text)))
-	if err != nil || strings.TrimSpace(string(rest)) != "" {
-		return "", "public_key must be one SSH public key in OpenSSH authorized_keys format (\"ssh-ed25519 AAAA… comment\")."
+func checkPublicKey(text string, rules bitbucket.AccessKeyRules) (key bitbucket.PublicKey, problem string) {
+	key, err := bitbucket.ParsePublicKey(text)
+	if err != nil {
+		return key, "public_key: " + err.Error() + "."
 	}
-	if len(rules.Algorithms) > 0 && !slices.Contains(rules.Algorithms, pk.Type()) {
-		return "", fmt.Sprintf("Keys of type %s are not accepted here. Accepted types: %s.", pk.Type(), strings.Join(rules.Algorithms, ", "))
+	return key, rules.Refuses(key)
+}
+
+// sameKeyText reports whether two authorized_keys lines hold one key (type
+// and data), whatever their comments.
+func sameKeyText(a, b string) bool {
+	ka, err := bitbucket.ParsePublicKey(a)
+	if err != nil {
+		return false
 	}
-	if cpk, ok := pk.(ssh.CryptoPublicKey); ok && rules.MinRSABits > 0 {
-		if rk, ok := cpk.CryptoPublicKey().(*rsa.PublicKey); ok && rk.N.BitLen() < rules.MinRSABits {
-			return "", fmt.Sprintf("RSA keys must have at least %d bits here; this one has %d.", rules.MinRSABits, rk.N.BitLen())
+	kb, err := bitbucket.ParsePublicKey(b)
+	return err == nil && ka.SameKey(kb)
+}
+
+// keepSameKey plans the key in state when the configured public_key is the
+// same key written differently (another comment, or none: Cloud returns keys
+// without one), so an import or a comment edit is no change.
+type keepSameKey struct{}
+
+func (keepSameKey) Description(context.Context) string {
+	return "A public key that is the same key as the one in state (type and data) keeps the state's text."
+}
+func (k keepSameKey) MarkdownDescription(ctx context.Context) string { return k.Description(ctx) }
+func (keepSameKey) PlanModifyString(_ context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if req.StateValue.IsNull() || req.StateValue.IsUnknown() || req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if sameKeyText(req.ConfigValue.ValueString(), req.StateValue.ValueString()) {
+		resp.PlanValue = req.StateValue
+	}
+}
+
+// keyAlgorithmMatchesKey checks key_algorithm: one the provider generates
+// when public_key is unset, else the supplied key's own algorithm (what
+// -generate-config-out writes next to public_key).
+type keyAlgorithmMatchesKey struct{}
+
+func (keyAlgorithmMatchesKey) Description(context.Context) string {
+	return "key_algorithm is " + strings.Join(keyAlgorithms, ", ") + " without public_key, or public_key's algorithm."
+}
+func (v keyAlgorithmMatchesKey) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+func (keyAlgorithmMatchesKey) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	algorithm := req.ConfigValue.ValueString()
+	var public types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("public_key"), &public)...)
+	switch {
+	case public.IsUnknown():
+	case public.IsNull():
+		if !slices.Contains(keyAlgorithms, algorithm) {
+			resp.Diagnostics.AddAttributeError(req.Path, "Invalid key_algorithm",
+				fmt.Sprintf("key_algorithm %q is not a key pair the provider generates: use one of %s.", algorithm, strings.Join(keyAlgorithms, ", ")))
+		}
+	default:
+		key, err := bitbucket.ParsePublicKey(public.ValueString())
+		if err == nil && algorithmOfType(key.Type) != algorithm {
+			resp.Diagnostics.AddAttributeError(req.Path, "key_algorithm does not match public_key",
+				fmt.Sprintf("key_algorithm is %q but public_key's algorithm is %s. key_algorithm only chooses the key pair the "+
+					"provider generates: remove it, or set it to %q.", algorithm, algorithmOfType(key.Type), algorithmOfType(key.Type)))
 		}
 	}
-	return pk.Type(), ""
 }
 
 func (r *accessKeyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -148,19 +199,18 @@ func (r *accessKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				"Leave it unset and the provider generates a key pair (see `key_algorithm`) and keeps the private " +
 				"key in `private_key_openssh`. Key types and sizes are checked at plan time against what the product " +
 				"accepts (Cloud: Ed25519, ECDSA, RSA of 2048 bits or more, DSA; Data Center: also the -SK types; a " +
-				"Data Center administrator may narrow these). Changing it replaces the key.",
-			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
+				"Data Center administrator may narrow these), and the type word must be the key's own. Changing it replaces " +
+				"the key; the same key with another comment (or none, as Cloud returns it) is no change.",
+			PlanModifiers: []planmodifier.String{keepSameKey{}, stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
 		},
 		"key_algorithm": schema.StringAttribute{
 			Optional: true, Computed: true,
 			MarkdownDescription: "Algorithm of the key pair the provider generates when `public_key` is unset: " +
 				"`ED25519` (default), `ECDSA` (P-256) or `RSA` (4096 bits). With `public_key` set it reports that " +
-				"key's type. Changing it replaces the key.",
+				"key's algorithm (`ED25519`, `ECDSA`, `RSA`, `DSA`, `ED25519_SK`, `ECDSA_SK`); set both only when they " +
+				"agree, as generated configuration does. Changing it replaces the key.",
 			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
-			Validators: []validator.String{
-				stringvalidator.OneOf(keyAlgorithms...),
-				stringvalidator.ConflictsWith(path.MatchRoot("public_key")),
-			},
+			Validators:    []validator.String{keyAlgorithmMatchesKey{}},
 		},
 		"private_key_openssh": schema.StringAttribute{
 			Computed:  true,
@@ -323,14 +373,13 @@ func (r *accessKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	switch {
 	case config.PublicKey.IsUnknown():
 	case !config.PublicKey.IsNull():
-		sshType, problem := checkPublicKey(config.PublicKey.ValueString(), rules)
+		key, problem := checkPublicKey(config.PublicKey.ValueString(), rules)
 		if problem != "" {
 			resp.Diagnostics.AddAttributeError(path.Root("public_key"), "Invalid public key", problem+" ("+product+")")
 			return
 		}
-		fp, _ := bitbucket.KeyFingerprint(config.PublicKey.ValueString())
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("fingerprint"), fp)...)
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("key_algorithm"), algorithmOfType(sshType))...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("fingerprint"), key.Fingerprint)...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("key_algorithm"), algorithmOfType(key.Type))...)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("private_key_openssh"), types.StringNull())...)
 	case config.KeyAlgorithm.IsNull() && plan.KeyAlgorithm.IsUnknown():
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("key_algorithm"), keyAlgorithms[0])...)
@@ -350,6 +399,25 @@ func (r *accessKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	if !plan.Permission.IsUnknown() && !plan.Permission.Equal(state.Permission) && !rules.PermissionUpdatable {
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("permission"))
 	}
+	keepStateWhenUnchanged(ctx, r, req, resp)
+}
+
+// keepStateWhenUnchanged plans the state as it is when no attribute a user
+// sets changes: a configuration that differs from state only in how it
+// writes the same key (keepSameKey) would otherwise plan an update of the
+// computed attributes Terraform marks unknown for any difference.
+func keepStateWhenUnchanged(ctx context.Context, r *accessKeyResource, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	plan, planParent := r.getModel(ctx, resp.Plan.Get, &resp.Diagnostics)
+	state, stateParent := r.getModel(ctx, req.State.Get, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	same := plan.Workspace.Equal(state.Workspace) && plan.PublicKey.Equal(state.PublicKey) &&
+		plan.KeyAlgorithm.Equal(state.KeyAlgorithm) && plan.Label.Equal(state.Label) &&
+		plan.Permission.Equal(state.Permission) && planParent == stateParent
+	if same {
+		resp.Plan.Raw = req.State.Raw.Copy()
+	}
 }
 
 // fillKey copies what the server reports into the model. A public key the
@@ -357,19 +425,14 @@ func (r *accessKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 // fingerprint keeps the configuration's text.
 func fillKey(m *accessKeyModel, k *bitbucket.AccessKey) {
 	m.ID = types.StringValue(k.ID)
-	sameKey := false
-	if !m.PublicKey.IsNull() && !m.PublicKey.IsUnknown() {
-		fp, err := bitbucket.KeyFingerprint(m.PublicKey.ValueString())
-		sameKey = err == nil && fp == k.Fingerprint
-	}
-	if !sameKey {
+	if m.PublicKey.IsNull() || m.PublicKey.IsUnknown() || !sameKeyText(m.PublicKey.ValueString(), k.PublicKey) {
 		m.PublicKey = types.StringValue(k.PublicKey)
 		if m.PrivateKey.IsUnknown() {
 			m.PrivateKey = types.StringNull()
 		}
 	}
-	if pk, _, _, _, err := ssh.ParseAuthorizedKey([]byte(m.PublicKey.ValueString())); err == nil {
-		m.KeyAlgorithm = types.StringValue(algorithmOfType(pk.Type()))
+	if key, err := bitbucket.ParsePublicKey(m.PublicKey.ValueString()); err == nil {
+		m.KeyAlgorithm = types.StringValue(algorithmOfType(key.Type))
 	}
 	if m.PrivateKey.IsUnknown() {
 		m.PrivateKey = types.StringNull()

@@ -286,10 +286,15 @@ func TestAccAccessKeyPlanTimeChecks(t *testing.T) {
 			accessKeyConfig(dc, accessKeyCases(emulator.DataCenter)[0], `label = "x"`, `public_key = "ssh-ed25519 not-a-key"`),
 			errorText(`Invalid public key`, `OpenSSH authorized_keys format`),
 		},
-		"key_algorithm with public_key": {
+		"key_algorithm naming another type than public_key": {
 			accessKeyConfig(dc, accessKeyCases(emulator.DataCenter)[0], `label = "x"`, `key_algorithm = "RSA"`,
 				`public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF8LLyHClvJpUMKUnOH49Ps0YIM8zlK7zOOObLSjYSCp"`),
-			errorText(`key_algorithm`, `public_key`),
+			errorText(`key_algorithm`, `"RSA"`, `public_key`, `ED25519`),
+		},
+		"type prefix that is not the blob's type": {
+			accessKeyConfig(cloud, accessKeyCases(emulator.Cloud)[0], `label = "x"`,
+				`public_key = "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIF8LLyHClvJpUMKUnOH49Ps0YIM8zlK7zOOObLSjYSCp ci@example"`),
+			errorText(`Invalid public key`, `public_key`, `ssh-rsa`, `ssh-ed25519`),
 		},
 	}
 	for name, tc := range cases {
@@ -346,4 +351,81 @@ func testClient(t *testing.T, srv *emulator.Server) bitbucket.Client {
 		t.Fatal(err)
 	}
 	return client
+}
+
+// TestAccAccessKeyGeneratedConfig: what `terraform plan -generate-config-out`
+// writes for an existing key (both key_algorithm and public_key, as read)
+// plans, and the import it plans changes nothing; for both resources on both
+// products, with a generated key and with a supplied one with a comment.
+func TestAccAccessKeyGeneratedConfig(t *testing.T) {
+	t.Parallel()
+	bothProducts(t, func(t *testing.T, product emulator.Product) {
+		t.Parallel()
+		for _, c := range accessKeyCases(product) {
+			for _, supplied := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/supplied=%t", c.typeName, supplied), func(t *testing.T) {
+					t.Parallel()
+					srv := startEmulator(t, product)
+					res := c.typeName + ".test"
+					lines := []string{`label = "found"`}
+					if supplied {
+						public, _, err := generateKeyPair("ECDSA")
+						if err != nil {
+							t.Fatal(err)
+						}
+						lines = append(lines, fmt.Sprintf("public_key = %q", public+" ci@example"))
+					}
+					tfresource.Test(t, tfresource.TestCase{
+						ProtoV6ProviderFactories: testProviderFactories(),
+						Steps: []tfresource.TestStep{
+							{Config: accessKeyConfig(srv, c, lines...)},
+							{
+								ResourceName: res, ImportState: true, ImportStateKind: tfresource.ImportBlockWithID,
+								GenerateConfig: true,
+								ImportStateIdFunc: func(s *terraform.State) (string, error) {
+									return c.importID(s.RootModule().Resources[res].Primary.Attributes["id"]), nil
+								},
+							},
+						},
+					})
+				})
+			}
+		}
+	})
+}
+
+// TestAccAccessKeyImportWithComment: a key configured with a comment,
+// imported (Cloud returns it without the comment), plans no change, on both
+// products and both levels.
+func TestAccAccessKeyImportWithComment(t *testing.T) {
+	t.Parallel()
+	bothProducts(t, func(t *testing.T, product emulator.Product) {
+		t.Parallel()
+		for _, c := range accessKeyCases(product) {
+			t.Run(c.typeName, func(t *testing.T) {
+				t.Parallel()
+				srv := startEmulator(t, product)
+				res := c.typeName + ".test"
+				public, _, err := generateKeyPair("ED25519")
+				if err != nil {
+					t.Fatal(err)
+				}
+				config := accessKeyConfig(srv, c, `label = "ci"`, fmt.Sprintf("public_key = %q", public+" ci@example"))
+				tfresource.Test(t, tfresource.TestCase{
+					ProtoV6ProviderFactories: testProviderFactories(),
+					Steps: []tfresource.TestStep{
+						{Config: config},
+						{
+							// The import block plans against the configuration
+							// above: a no-op, not a replacement.
+							Config: config, ResourceName: res, ImportState: true, ImportStateKind: tfresource.ImportBlockWithID,
+							ImportStateIdFunc: func(s *terraform.State) (string, error) {
+								return c.importID(s.RootModule().Resources[res].Primary.Attributes["id"]), nil
+							},
+						},
+					},
+				})
+			})
+		}
+	})
 }
