@@ -141,12 +141,6 @@ func handMadeKey(repository string) func(t *testing.T, srv *emulator.Server) han
 	}
 }
 
-// keysGenerateBothAttributes: generated configuration of an access key sets
-// both key_algorithm and public_key, which plan refuses ("Invalid Attribute
-// Combination"). The access-key family's owner is fixing it; the rows run
-// again once it lands.
-const keysGenerateBothAttributes = "generated access-key configuration sets both key_algorithm and public_key (Invalid Attribute Combination)"
-
 // handMadeConnection is what a connection holds that Bitbucket keeps, made
 // by hand: the service's webhook on a repository, named like the connection.
 func handMadeConnection(t *testing.T, srv *emulator.Server) handMade {
@@ -157,16 +151,6 @@ func handMadeConnection(t *testing.T, srv *emulator.Server) handMade {
 			workspace, connectionCredential(srv.Product()), hook.URL, pushEvents(srv.Product()))
 	}
 	return handMade{ws + "/api-service/by-hand", map[string]string{"workspace": ws, "repository": "api-service", "name": "by-hand"}, config}
-}
-
-// cloudKeyComment: Cloud returns a key without its comment, and a configured
-// key with one plans a replacement after an import. The access-key family's
-// owner is fixing it; the rows run again once it lands.
-func cloudKeyComment(product emulator.Product) string {
-	if product == emulator.Cloud {
-		return "Cloud drops the key's comment and a configured comment plans a replacement after import"
-	}
-	return ""
 }
 
 // connectionRecordsCredential: a connection's supplied credential cannot be
@@ -186,10 +170,8 @@ func importRows() []importRow {
 		rows = append(rows,
 			importRow{resource: "bitbucket_repository_webhook", product: product, list: `repository = "api-service"` + "\n    name = \"by-hand\"", make: handMadeHook("api-service")},
 			importRow{resource: "bitbucket_workspace_webhook", product: product, list: `name = "by-hand"`, make: handMadeHook("")},
-			importRow{resource: "bitbucket_repository_access_key", product: product, list: `repository = "api-service"` + "\n    label = \"by-hand\"", make: handMadeKey("api-service"),
-				knownDefect: keysGenerateBothAttributes, importDefect: cloudKeyComment(product)},
-			importRow{resource: "bitbucket_project_access_key", product: product, list: projectKeyFilter(product) + `label = "by-hand"`, make: handMadeKey(""),
-				knownDefect: keysGenerateBothAttributes, importDefect: cloudKeyComment(product)},
+			importRow{resource: "bitbucket_repository_access_key", product: product, list: `repository = "api-service"` + "\n    label = \"by-hand\"", make: handMadeKey("api-service")},
+			importRow{resource: "bitbucket_project_access_key", product: product, list: projectKeyFilter(product) + `label = "by-hand"`, make: handMadeKey("")},
 			importRow{resource: "bitbucket_connection", product: product, make: handMadeConnection, generatedNeeds: connectionNeedsCredential,
 				importUpdates: connectionRecordsCredential},
 		)
