@@ -177,13 +177,58 @@ func parseImportID(diags *diag.Diagnostics, id string, parts ...importPart) []st
 }
 
 // importIntoState parses an import ID (parseImportID) and writes each part
-// to the attribute it names; it returns the parts, or nil after an error.
-func importIntoState(ctx context.Context, id string, resp *resource.ImportStateResponse, parts ...importPart) []string {
+// to the attribute it names, the workspace as Bitbucket spells it
+// (canonicalWorkspace); it returns the parts, or nil after an error.
+func importIntoState(ctx context.Context, pd *providerData, id string, resp *resource.ImportStateResponse, parts ...importPart) []string {
 	values := parseImportID(&resp.Diagnostics, id, parts...)
 	for i, part := range parts[:len(values)] {
+		if part.attribute == "workspace" {
+			if values[i] = canonicalWorkspace(ctx, pd, values[i], &resp.Diagnostics); resp.Diagnostics.HasError() {
+				return nil
+			}
+		}
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(part.attribute), values[i])...)
 	}
 	return values
+}
+
+// canonicalWorkspace is the workspace an import names, spelt as Bitbucket
+// returns it. Both products match workspace slugs and project keys without
+// regard to case (docs/dev/bitbucket-api.md#case-of-keys-and-slugs), so an import ID may spell it otherwise; state
+// must hold Bitbucket's spelling, or a configuration that uses it plans a
+// replacement. A workspace that does not exist is an error naming it; any
+// other failure keeps the spelling given (the read that follows reports
+// what is wrong), as does a personal project ("~user").
+func canonicalWorkspace(ctx context.Context, pd *providerData, workspace string, diags *diag.Diagnostics) string {
+	if pd == nil || strings.HasPrefix(workspace, "~") {
+		return workspace
+	}
+	ws, err := pd.client.GetWorkspace(ctx, workspace)
+	switch {
+	case errors.Is(err, bitbucket.ErrNotFound):
+		diags.AddAttributeError(path.Root("workspace"), "Cannot import: no such workspace",
+			fmt.Sprintf("The import names workspace %q, which %s does not have (or these credentials cannot see): "+
+				"a Cloud workspace slug or a Data Center project key.", workspace, serverURL(pd.client)))
+		return workspace
+	case err != nil || ws.Slug == "" || !strings.EqualFold(ws.Slug, workspace):
+		return workspace
+	}
+	return ws.Slug
+}
+
+// refuseCaseOnlyChange: a configured workspace that differs from the one in
+// state only in case names the same object (canonicalWorkspace), and
+// planning it would replace the resource for nothing: a plan-time error
+// says what to write instead.
+func refuseCaseOnlyChange(configured, inState types.String, diags *diag.Diagnostics) {
+	c, s := configured.ValueString(), inState.ValueString()
+	if configured.IsUnknown() || inState.IsNull() || c == s || !strings.EqualFold(c, s) {
+		return
+	}
+	diags.AddAttributeError(path.Root("workspace"), "Workspace differs from the state only in case",
+		fmt.Sprintf("workspace = %q names the same workspace as %q in state: Bitbucket matches workspace slugs and "+
+			"project keys without regard to case, and changing only the case would replace this resource. Write "+
+			"workspace = %q, as Bitbucket returns it.", c, s, s))
 }
 
 // cloudHasNoTokens is why the token resources, the ephemeral token, the

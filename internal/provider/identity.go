@@ -101,9 +101,10 @@ func syncIdentity(ctx context.Context, from attributeGetter, identity *tfsdk.Res
 }
 
 // importByIdentity handles `import { identity = {...} }`: it copies the
-// identity into state (through normalise, when given, per attribute) and
+// identity into state (through normalise, when given, per attribute; the
+// workspace as Bitbucket spells it, canonicalWorkspace) and
 // reports true. An import by ID reports false and changes nothing.
-func importByIdentity(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse, normalise map[string]func(string) string) bool {
+func importByIdentity(ctx context.Context, pd *providerData, req resource.ImportStateRequest, resp *resource.ImportStateResponse, normalise map[string]func(string) string) bool {
 	if req.ID != "" || req.Identity == nil {
 		return false
 	}
@@ -126,6 +127,9 @@ func importByIdentity(ctx context.Context, req resource.ImportStateRequest, resp
 		}
 		if f := normalise[name]; f != nil {
 			value = f(value)
+		}
+		if name == "workspace" {
+			value = canonicalWorkspace(ctx, pd, value, &resp.Diagnostics)
 		}
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), value)...)
 		if resp.Identity != nil {

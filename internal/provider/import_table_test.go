@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -50,6 +51,15 @@ type importRow struct {
 	// knownDefect, when set, skips the row's generated-configuration test
 	// naming a defect still open; importDefect the same for the import test.
 	knownDefect, importDefect string
+}
+
+// sampleWorkspace is the workspace the row's objects are made in ("" for
+// user tokens, which have none).
+func (r importRow) sampleWorkspace() string {
+	if r.resource == "bitbucket_user_access_token" {
+		return ""
+	}
+	return seededWorkspace(r.product)
 }
 
 func (r importRow) name() string { return r.resource + "/" + string(r.product) }
@@ -366,11 +376,6 @@ func resourceTypeNames(t *testing.T) []string {
 	return names
 }
 
-// lowerCaseKeyDefect: an import ID with a lower-case Data Center project key
-// puts that spelling in state, and a configuration with the key Bitbucket
-// returns then plans a replacement.
-const lowerCaseKeyDefect = "an import ID with a lower-case project key plans a replacement"
-
 // importCase is one way a user imports an object made by hand.
 type importCase struct {
 	name string
@@ -439,7 +444,7 @@ func TestAccImportIsNoOpPlan(t *testing.T) {
 			cases := func(t *testing.T, obj handMade) []importCase {
 				ws := obj.identity["workspace"]
 				out := []importCase{{name: "id", block: fmt.Sprintf("id = %q", obj.id), workspace: ws}}
-				if row.product == emulator.DataCenter && ws != "" && lowerCaseKeyDefect == "" {
+				if row.product == emulator.DataCenter && ws != "" {
 					lower := strings.ToLower(ws)
 					out = append(out,
 						importCase{name: "lower-case-id", block: fmt.Sprintf("id = %q", lower+strings.TrimPrefix(obj.id, ws)), workspace: ws},
@@ -467,6 +472,16 @@ func TestAccImportIsNoOpPlan(t *testing.T) {
 				obj := row.make(t, srv)
 				importIsNoOp(t, row, srv, obj, importCase{block: "identity = " + hclObject(obj.identity), workspace: obj.identity["workspace"], bin: bin})
 			})
+			if ws := row.sampleWorkspace(); row.product == emulator.DataCenter && ws != "" {
+				t.Run("lower-case-identity", func(t *testing.T) {
+					bin := useTerraformAtLeast(t, terraformIdentity, "import by identity")
+					srv := startEmulator(t, row.product)
+					obj := row.make(t, srv)
+					identity := maps.Clone(obj.identity)
+					identity["workspace"] = strings.ToLower(ws)
+					importIsNoOp(t, row, srv, obj, importCase{block: "identity = " + hclObject(identity), workspace: ws, bin: bin})
+				})
+			}
 		})
 	}
 }

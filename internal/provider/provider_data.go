@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -91,11 +92,18 @@ func planDefaultWorkspace(ctx context.Context, pd *providerData, planned types.S
 		return false
 	}
 	if !configured.IsNull() {
-		return true
+		if !req.State.Raw.IsNull() {
+			refuseCaseOnlyChange(configured, rawStringAttribute(ctx, req.State.Raw, "workspace", &resp.Diagnostics), &resp.Diagnostics)
+		}
+		return !resp.Diagnostics.HasError()
 	}
 	workspace := pd.workspaceOf(types.StringNull(), &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return false
+	}
+	if !req.State.Raw.IsNull() && strings.EqualFold(planned.ValueString(), workspace) {
+		// The same workspace spelt otherwise (refuseCaseOnlyChange): keep the state's.
+		workspace = planned.ValueString()
 	}
 	resp.Plan.Raw = withRawAttribute(ctx, resp.Plan.Raw, "workspace", types.StringValue(workspace), &resp.Diagnostics)
 	if !req.State.Raw.IsNull() && planned.ValueString() != workspace {

@@ -556,7 +556,7 @@ func (r *accessKeyResource) importIDOf(scope bitbucket.AccessKeyScope, id string
 }
 
 func (r *accessKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if importByIdentity(ctx, req, resp, nil) {
+	if importByIdentity(ctx, r.data, req, resp, nil) {
 		return
 	}
 	keyID := importPart{"id", "the key's number", bitbucket.CheckObjectNumber}
@@ -568,7 +568,7 @@ func (r *accessKeyResource) ImportState(ctx context.Context, req resource.Import
 		// Cloud: <workspace>/<project>/<id>; Data Center: <workspace>/<id>, workspace = the project key.
 		parts = []importPart{importWorkspace, importCloudProject, keyID}
 	}
-	importIntoState(ctx, req.ID, resp, parts...)
+	importIntoState(ctx, r.data, req.ID, resp, parts...)
 }
 
 var (

@@ -506,7 +506,7 @@ func (r *accessTokenResource) Delete(ctx context.Context, req resource.DeleteReq
 var importPartOf = map[string]importPart{"workspace": importProjectKey, "repository": importRepository, "user": importUser}
 
 func (r *accessTokenResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if importByIdentity(ctx, req, resp, nil) {
+	if importByIdentity(ctx, r.data, req, resp, nil) {
 		return
 	}
 	spec := tokenLevel(r.level)
@@ -515,7 +515,7 @@ func (r *accessTokenResource) ImportState(ctx context.Context, req resource.Impo
 		parts = append(parts, importPartOf[name])
 	}
 	parts = append(parts, importTokenID)
-	importIntoState(ctx, req.ID, resp, parts...)
+	importIntoState(ctx, r.data, req.ID, resp, parts...)
 }
 
 var (

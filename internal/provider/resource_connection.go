@@ -575,6 +575,11 @@ func (r *connectionResource) ImportState(ctx context.Context, req resource.Impor
 	if parseImportID(&resp.Diagnostics, id, shape...) == nil {
 		return
 	}
+	// The workspace as Bitbucket spells it, as for every import (importIntoState).
+	if parts[0] = canonicalWorkspace(ctx, r.data, parts[0], &resp.Diagnostics); resp.Diagnostics.HasError() {
+		return
+	}
+	id = strings.Join(parts, "/")
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace"), parts[0])...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), parts[len(parts)-1])...)

@@ -484,7 +484,7 @@ func (r *webhookResource) Delete(ctx context.Context, req resource.DeleteRequest
 }
 
 func (r *webhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if importByIdentity(ctx, req, resp, map[string]func(string) string{"id": normaliseHookID}) {
+	if importByIdentity(ctx, r.data, req, resp, map[string]func(string) string{"id": normaliseHookID}) {
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte("true"))...)
 		return
 	}
@@ -498,7 +498,7 @@ func (r *webhookResource) ImportState(ctx context.Context, req resource.ImportSt
 	if r.repositoryLevel {
 		parts = []importPart{importWorkspace, importRepository, hookID}
 	}
-	values := importIntoState(ctx, req.ID, resp, parts...)
+	values := importIntoState(ctx, r.data, req.ID, resp, parts...)
 	if values == nil {
 		return
 	}
