@@ -68,7 +68,7 @@ func managedAccessKeySchema() schema.SingleNestedAttribute {
 				MarkdownDescription: "`repository` (a key of the connection's repository; needs `repository`) or " +
 					"`project` (a key of a project: on Cloud the project named by `project` inside the workspace, on " +
 					"Data Center the workspace itself). Changing it makes a new key.",
-				Validators: []validator.String{stringvalidator.OneOf(string(bitbucket.AccessKeyLevelRepository), string(bitbucket.AccessKeyLevelProject))},
+				Validators: []validator.String{stringvalidator.OneOf(madeCredentialLevels("managed_access_key")...)},
 			},
 			"project": schema.StringAttribute{
 				Optional: true,
@@ -175,10 +175,6 @@ func validateAccessKeyConfig(ctx context.Context, config connectionModel, diags 
 	if mk.CheckSSH.ValueBool() && config.Repository.IsNull() {
 		diags.AddAttributeError(path.Root("managed_access_key").AtName("check_ssh"), "The SSH check needs a repository",
 			"check_ssh clones from the repository's ssh URL: set repository, or remove check_ssh.")
-	}
-	if mk.Level.ValueString() == string(bitbucket.AccessKeyLevelRepository) && config.Repository.IsNull() {
-		diags.AddAttributeError(path.Root("managed_access_key").AtName("level"), "A repository key needs a repository",
-			`level = "repository" registers the key on the connection's repository: set repository, or use level = "project" for a workspace connection.`)
 	}
 }
 

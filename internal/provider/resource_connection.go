@@ -101,17 +101,6 @@ var (
 	}
 )
 
-// connectionCredentials are the ways a connection gets its credential;
-// exactly one is configured. A credential the provider makes (a managed
-// token; later an SSH access key) is a nested attribute named for its
-// kind, and joins this list.
-var connectionCredentials = path.Expressions{
-	path.MatchRoot("managed_token"),
-	path.MatchRoot("managed_access_key"),
-	path.MatchRoot("token"),
-	path.MatchRoot("token_wo"),
-}
-
 // nestedAs decodes a known, non-null nested attribute (nil otherwise).
 func nestedAs[T any](ctx context.Context, o types.Object, diags *diag.Diagnostics) *T {
 	if o.IsNull() || o.IsUnknown() {
@@ -303,8 +292,7 @@ func managedTokenSchema() schema.SingleNestedAttribute {
 				MarkdownDescription: "`repository` (a repository access token; needs `repository`), `project` " +
 					"(a project access token of `workspace`) or `user` (a personal token of the provider's " +
 					"user; token creation needs the provider configured with a password). Changing it makes a new token.",
-				Validators: []validator.String{stringvalidator.OneOf(string(bitbucket.TokenLevelRepository),
-					string(bitbucket.TokenLevelProject), string(bitbucket.TokenLevelUser))},
+				Validators: []validator.String{stringvalidator.OneOf(madeCredentialLevels("managed_token")...)},
 			},
 			"permissions": schema.SetAttribute{
 				Required:    true,
@@ -375,16 +363,13 @@ func (r *connectionResource) ConfigValidators(context.Context) []resource.Config
 func (r *connectionResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var config connectionModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	checkCredentialScope(config, &resp.Diagnostics)
 	validateAccessKeyConfig(ctx, config, &resp.Diagnostics)
 	mt := nestedAs[managedTokenModel](ctx, config.ManagedToken, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() || mt == nil || mt.Level.IsUnknown() {
 		return
 	}
 	level := bitbucket.TokenLevel(mt.Level.ValueString())
-	if level == bitbucket.TokenLevelRepository && config.Repository.IsNull() {
-		resp.Diagnostics.AddAttributeError(path.Root("managed_token").AtName("level"), "A repository token needs a repository",
-			`level = "repository" makes a repository access token: set repository, or use level = "project" for a workspace connection.`)
-	}
 	if !mt.Permissions.IsUnknown() {
 		checkTokenPermissions(level, knownStrings(ctx, mt.Permissions, &resp.Diagnostics),
 			path.Root("managed_token").AtName("permissions"), &resp.Diagnostics)
