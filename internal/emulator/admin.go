@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -519,4 +520,44 @@ func (s *Server) RevokeCloudAccessToken(token string) error {
 	}
 	delete(s.st.cloudTokens, token)
 	return nil
+}
+
+// generatedRepo matches the slugs AddRepositories makes with the
+// standalone emulator's prefix.
+var generatedRepo = regexp.MustCompile(`^repo-[0-9]{5,}$`)
+
+// Contents lists what the server holds, one line per Cloud workspace or Data
+// Center project: its slug or key, its Cloud projects, and its repositories
+// (with their Cloud project). The standalone emulator prints it, so a reader
+// knows which names the examples can use.
+func (s *Server) Contents() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	noun := map[Product]string{Cloud: "workspace", DataCenter: "project"}[s.product]
+	var lines []string
+	for _, ws := range s.st.wsOrder {
+		line := fmt.Sprintf("%s %s (%s)", noun, ws.slug, ws.name)
+		if len(ws.projectKeys) > 0 {
+			line += ": projects " + strings.Join(ws.projectKeys, ", ") + ";"
+		} else {
+			line += ":"
+		}
+		var repos, generated []string
+		for _, r := range ws.repos {
+			switch {
+			case generatedRepo.MatchString(r.slug):
+				generated = append(generated, r.slug) // AddRepositories' names, shown as a range
+			case r.projectKey != "" && s.product == Cloud:
+				repos = append(repos, r.slug+" ("+r.projectKey+")")
+			default:
+				repos = append(repos, r.slug)
+			}
+		}
+		if len(generated) > 0 {
+			repos = append(repos, fmt.Sprintf("%s … %s (%d)", generated[0], generated[len(generated)-1], len(generated)))
+		}
+		line += " repositories " + strings.Join(repos, ", ")
+		lines = append(lines, line)
+	}
+	return lines
 }

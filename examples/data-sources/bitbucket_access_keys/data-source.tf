@@ -1,7 +1,7 @@
 # Audit: every access key of a repository, and of a (Cloud) project.
 data "bitbucket_access_keys" "repo" {
   workspace  = "acme"
-  repository = "mobile-app"
+  repository = "web-app"
 }
 
 data "bitbucket_access_keys" "project" {

@@ -1,4 +1,4 @@
 import {
   to = bitbucket_repository_access_key.ci
-  id = "acme/mobile-app/123"
+  id = "acme/web-app/123"
 }

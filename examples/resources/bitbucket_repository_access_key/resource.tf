@@ -3,7 +3,7 @@
 # configuration works on Bitbucket Cloud and Data Center.
 resource "bitbucket_repository_access_key" "ci" {
   workspace  = "acme" # Cloud workspace slug, or Data Center project key
-  repository = "mobile-app"
+  repository = "web-app"
   label      = "ci"
 }
 
@@ -16,7 +16,7 @@ output "ci_private_key" {
 # A key you already have; on Data Center it may also push.
 resource "bitbucket_repository_access_key" "deploy" {
   workspace  = "PRJ"
-  repository = "mobile-app"
+  repository = "web-app"
   label      = "deploy"
   public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF8LLyHClvJpUMKUnOH49Ps0YIM8zlK7zOOObLSjYSCp deploy@example"
   permission = "REPO_WRITE" # Data Center only: Cloud access keys are read-only

@@ -5,7 +5,7 @@
 resource "bitbucket_repository_access_token" "appcircle" {
   provider    = bitbucket.token_admin
   workspace   = "PRJ" # the project key
-  repository  = "mobile-app"
+  repository  = "web-app"
   name        = "appcircle"
   permissions = ["REPO_READ"]
 

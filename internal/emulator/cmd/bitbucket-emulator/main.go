@@ -92,6 +92,10 @@ func run() error {
 		fmt.Printf("admin:        %s / %s (HTTP access token %s)\n", emulator.DCAdminUser, emulator.DCAdminPassword, emulator.DCAdminToken)
 		fmt.Printf("developer:    %s / %s (REPO_READ on %s)\n", emulator.DCDevUser, emulator.DCDevPassword, emulator.DCProject)
 	}
+	fmt.Println("seeded:")
+	for _, line := range srv.Contents() {
+		fmt.Println("  " + line)
+	}
 	if *urlFile != "" {
 		if err := writeAtomically(*urlFile, []byte(srv.BaseURL()+"\n")); err != nil {
 			return err
