@@ -67,7 +67,15 @@ var matrixFaults = []matrixFault{
 	{"403", emulator.Fault{Kind: emulator.FaultStatus, Status: http.StatusForbidden}},
 	{"404", emulator.Fault{Kind: emulator.FaultStatus, Status: http.StatusNotFound}},
 	{"lost-answer", emulator.Fault{Kind: emulator.FaultDropResponse}},
+	// Someone else creates it meanwhile: the create's answer is lost and
+	// another party creates an object of the same name in the same scope
+	// (the subject's twin says how it differs). Create phase only
+	// (runTwinCell).
+	{twinColumn, emulator.Fault{Kind: emulator.FaultDropResponse}},
 }
+
+// twinColumn names the "someone else creates it meanwhile" column.
+const twinColumn = "someone-else"
 
 // expectedMatrixError is the error a cell must end with, or nil when the
 // step must succeed. Only answers that retrying cannot change are errors:
@@ -108,6 +116,12 @@ type matrixSubject struct {
 	// objectName is how diagnostics name the object.
 	objectName string
 	importID   func(id string) string
+	// twin turns the provider's create body into another party's create of
+	// the same name (the "someone-else" column); twinIntact says what is
+	// wrong with that party's object afterwards ("" when it is as it was
+	// made). A subject without twin has no cell in that column.
+	twin       func(body map[string]any)
+	twinIntact func(srv *emulator.Server, id string) string
 }
 
 func webhookMatrixSubjects() []matrixSubject {
@@ -153,12 +167,14 @@ func webhookMatrixSubjects() []matrixSubject {
 				config: config(true), create: repoHooks, item: repoHooks + itemParam, readRoute: repoHooks, createMethod: "POST", updateMethod: "PUT",
 				objects: hooks(true), objectName: "webhook",
 				importID: func(id string) string { return ws + "/api-service/" + id },
+				twin:     inactiveTwin, twinIntact: inactiveHookIntact,
 			},
 			matrixSubject{
 				name: "workspace_webhook", product: product, typeName: "bitbucket_workspace_webhook",
 				config: config(false), create: wsHooks, item: wsHooks + itemParam, readRoute: wsHooks, createMethod: "POST", updateMethod: "PUT",
 				objects: hooks(false), objectName: "webhook",
 				importID: func(id string) string { return ws + "/" + id },
+				twin:     inactiveTwin, twinIntact: inactiveHookIntact,
 			},
 		)
 	}
@@ -291,6 +307,7 @@ func accessTokenMatrixSubjects() []matrixSubject {
 			create: tokens + "/projects/{projectKey}", item: tokens + "/projects/{projectKey}/{tokenId}", readRoute: tokens + "/projects/{projectKey}",
 			createMethod: "PUT", updateMethod: "POST", objects: tokenIDs("project"), objectName: "access token",
 			importID: func(id string) string { return "PRJ/" + id },
+			twin:     configuredNameTwin, twinIntact: configuredNameTokenIntact,
 		},
 		{
 			name: "repository_access_token", product: emulator.DataCenter, typeName: "bitbucket_repository_access_token",
@@ -299,6 +316,7 @@ func accessTokenMatrixSubjects() []matrixSubject {
 			readRoute:    tokens + "/projects/{projectKey}/repos/{repositorySlug}",
 			createMethod: "PUT", updateMethod: "POST", objects: tokenIDs("repository"), objectName: "access token",
 			importID: func(id string) string { return "PRJ/api-service/" + id },
+			twin:     configuredNameTwin, twinIntact: configuredNameTokenIntact,
 		},
 		{
 			name: "user_access_token", product: emulator.DataCenter, typeName: "bitbucket_user_access_token",
@@ -306,6 +324,7 @@ func accessTokenMatrixSubjects() []matrixSubject {
 			create: tokens + "/users/{userSlug}", item: tokens + "/users/{userSlug}/{tokenId}", readRoute: tokens + "/users/{userSlug}",
 			createMethod: "PUT", updateMethod: "POST", objects: tokenIDs("user"), objectName: "access token",
 			importID: func(id string) string { return emulator.DCAdminUser + "/" + id },
+			twin:     configuredNameTwin, twinIntact: configuredNameTokenIntact,
 		},
 	}
 }
@@ -320,15 +339,16 @@ func connectionMatrixSubjects() []matrixSubject {
 	connectionIDs := func(product emulator.Product) func(*emulator.Server) []string {
 		return func(srv *emulator.Server) []string {
 			var ids []string
+			twins := twinIDs(srv)
 			for _, h := range srv.Webhooks() {
-				if strings.HasPrefix(h.Name, "matrix") {
+				if strings.HasPrefix(h.Name, "matrix") && !twins[h.ID] {
 					ids = append(ids, h.Workspace+"/"+h.Repository+"/"+h.Name)
 				}
 			}
 			if product == emulator.DataCenter {
 				tokens := 0
 				for _, tok := range srv.AccessTokens() {
-					if strings.HasPrefix(tok.Name, "matrix") {
+					if strings.HasPrefix(tok.Name, "matrix") && !twins[tok.ID] {
 						tokens++
 					}
 				}
@@ -365,12 +385,14 @@ func connectionMatrixSubjects() []matrixSubject {
 			config: config(emulator.DataCenter), create: tokens, item: tokens + "/{tokenId}", readRoute: tokens, importRoute: tokens, // found by name
 			createMethod: "PUT", updateMethod: "POST", objects: connectionIDs(emulator.DataCenter), objectName: "connection",
 			importID: func(id string) string { return id },
+			twin:     configuredNameTwin, twinIntact: configuredNameTokenIntact,
 		},
 		{
 			name: "connection", product: emulator.Cloud, typeName: "bitbucket_connection",
 			config: config(emulator.Cloud), create: cloudHooks, item: cloudHooks + "/{uid}", readRoute: cloudHooks, importRoute: cloudHooks, // found by name
 			createMethod: "POST", updateMethod: "PUT", objects: connectionIDs(emulator.Cloud), objectName: "connection",
 			importID: func(id string) string { return id },
+			twin:     inactiveTwin, twinIntact: inactiveHookIntact,
 		},
 	}
 }
@@ -497,14 +519,18 @@ func accessKeyMatrixSubjects() []matrixSubject {
 // on a misspelled route, or on a route its step does not call, fails.
 func TestFaultMatrixCellsCannotPassVacuously(t *testing.T) {
 	fault := matrixFaults[2] // 500
-	if fault.name != "500" {
-		t.Fatalf("matrixFaults[2] = %s", fault.name)
+	twin := matrixFaults[len(matrixFaults)-1]
+	if fault.name != "500" || twin.name != twinColumn {
+		t.Fatalf("matrixFaults[2] = %s, last = %s", fault.name, twin.name)
 	}
 	for _, tc := range []struct {
 		name, create, want string
+		fault              matrixFault
 	}{
-		{"misspelled route", "/2.0/repositories/{workspace}/{repo_slug}/hook", "would never fire"},
-		{"route the step does not call", "/2.0/repositories/{workspace}/{repo_slug}", "the fault fired 0 times"},
+		{"misspelled route", "/2.0/repositories/{workspace}/{repo_slug}/hook", "would never fire", fault},
+		{"route the step does not call", "/2.0/repositories/{workspace}/{repo_slug}", "the fault fired 0 times", fault},
+		{"someone-else: misspelled route", "/2.0/repositories/{workspace}/{repo_slug}/hook", "would never fire", twin},
+		{"someone-else: route the step does not call", "/2.0/repositories/{workspace}/{repo_slug}", "the fault fired 0 times", twin},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			subject := webhookMatrixSubjects()[0]
@@ -516,7 +542,7 @@ func TestFaultMatrixCellsCannotPassVacuously(t *testing.T) {
 			done := make(chan struct{})
 			go func() { // recordingTB's FailNow ends this goroutine
 				defer close(done)
-				runMatrixCase(rec, subject, fault, &matrixReport{cells: map[string]map[string]string{}})
+				runMatrixCase(rec, subject, tc.fault, &matrixReport{cells: map[string]map[string]string{}})
 			}()
 			<-done
 			failures := rec.failures()
@@ -565,6 +591,10 @@ func (r *recordingTB) failures() []string {
 // each phase is the faulted step, then a clean apply that checks the
 // invariants.
 func runMatrixCase(t testing.TB, subject matrixSubject, fault matrixFault, report *matrixReport) {
+	if fault.name == twinColumn {
+		runTwinCell(t, subject, fault, report)
+		return
+	}
 	srv := emulator.NewTestServer(t, emulator.Options{Product: subject.product})
 	h := newProtocolHarness(t, subject.typeName, matrixProviderConfig(srv))
 	base, updated := subject.config(false), subject.config(true)
@@ -652,4 +682,115 @@ func runMatrixCase(t testing.TB, subject matrixSubject, fault matrixFault, repor
 			return
 		}
 	}
+}
+
+// runTwinCell is the "someone else creates it meanwhile" cell: the create's
+// answer is lost while another party creates an object of the same name in
+// the same scope. It passes when the create succeeds; the other party's
+// object exists afterwards as it was made (through the create, a clean
+// apply and the destroy); the server holds exactly one object of the
+// provider's own, the one in state; and the fault fired and made the twin.
+func runTwinCell(t testing.TB, subject matrixSubject, fault matrixFault, report *matrixReport) {
+	if subject.twin == nil {
+		t.Skipf("%s has no twin yet: no cell (the report shows -)", subject.name)
+	}
+	srv := emulator.NewTestServer(t, emulator.Options{Product: subject.product})
+	h := newProtocolHarness(t, subject.typeName, matrixProviderConfig(srv))
+	base := subject.config(false)
+	row := subject.name + "/" + string(subject.product) + "/" + string(phaseCreate)
+	f := fault.fault
+	f.Method, f.Route, f.Times, f.Twin = subject.createMethod, subject.create, 1, subject.twin
+	srv.InjectFault(f)
+	failure := func() string {
+		if err := h.apply(base); err != nil {
+			return "the create failed: " + err.Error()
+		}
+		twins := srv.Twins()
+		if n := srv.FaultsFired(subject.createMethod, subject.create); n != 1 || len(twins) != 1 || twins[0].ID == "" {
+			return fmt.Sprintf("the fault fired %d times and made %+v, want once and one object of another party", n, twins)
+		}
+		twin := twins[0].ID
+		for _, step := range []struct {
+			name   string
+			config map[string]any
+			want   int
+		}{{"the create", nil, 1}, {"a clean apply", base, 1}, {"the destroy", nil, 0}} {
+			if step.name != "the create" {
+				if err := h.apply(step.config); err != nil {
+					return step.name + " failed: " + err.Error()
+				}
+			}
+			if why := subject.twinIntact(srv, twin); why != "" {
+				return fmt.Sprintf("after %s, the other party's object %s: %s", step.name, twin, why)
+			}
+			var own []string
+			for _, id := range subject.objects(srv) {
+				if id != twin {
+					own = append(own, id)
+				}
+			}
+			inState, stateID := h.inState()
+			switch {
+			case len(own) != step.want:
+				return fmt.Sprintf("after %s the server holds %d objects of the provider's own (%v), want %d", step.name, len(own), own, step.want)
+			case inState != (step.want == 1):
+				return fmt.Sprintf("after %s in state = %v with %d objects of the provider's own", step.name, inState, len(own))
+			case inState && stateID == twin:
+				return fmt.Sprintf("after %s the state tracks the other party's object %s", step.name, twin)
+			case inState && subject.objectName != "connection" && stateID != own[0]:
+				return fmt.Sprintf("after %s the state tracks %q, the server holds %q", step.name, stateID, own[0])
+			}
+		}
+		return ""
+	}()
+	report.record(row, fault.name, failure)
+	if failure != "" {
+		t.Errorf("create with %s: %s", fault.name, failure)
+	}
+}
+
+// twinIDs are the ids of the objects other parties made (Fault.Twin).
+func twinIDs(srv *emulator.Server) map[string]bool {
+	ids := map[string]bool{}
+	for _, tw := range srv.Twins() {
+		ids[tw.ID] = true
+	}
+	return ids
+}
+
+// inactiveTwin: another party's hook of the same name, URL and events, but
+// inactive (both products report active).
+func inactiveTwin(body map[string]any) { body["active"] = false }
+
+func inactiveHookIntact(srv *emulator.Server, id string) string {
+	h, ok := srv.Webhook(id)
+	switch {
+	case !ok:
+		return "is gone"
+	case h.Active || !strings.HasPrefix(h.Name, "matrix"):
+		return fmt.Sprintf("changed: %+v", h)
+	}
+	return ""
+}
+
+// configuredNameTwin: another party's token with the configured name (the
+// provider creates its own under a creation name) and the same permissions.
+func configuredNameTwin(body map[string]any) {
+	if name, ok := body["name"].(string); ok {
+		if i := strings.LastIndex(name, "-tf"); i > 0 {
+			body["name"] = name[:i]
+		}
+	}
+}
+
+func configuredNameTokenIntact(srv *emulator.Server, id string) string {
+	for _, tok := range srv.AccessTokens() {
+		if tok.ID == id {
+			if tok.Name != "matrix" {
+				return fmt.Sprintf("was renamed to %q", tok.Name)
+			}
+			return ""
+		}
+	}
+	return "was revoked"
 }
