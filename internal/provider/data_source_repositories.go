@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
 )
@@ -185,6 +186,18 @@ func (d *RepositoriesDataSource) Read(ctx context.Context, req datasource.ReadRe
 		return strings.Compare(a.Repository.ValueString(), b.Repository.ValueString())
 	})
 
+	config.Workspace = types.StringValue(workspace)
+	if slot := encodedStateOf(ctx); slot != nil {
+		// Thousands of items: the list goes to the wire format one at a
+		// time (encoded_state.go); the framework gets the rest.
+		if encoded, err := repositoriesState(ctx, config, items); err == nil {
+			slot.msgpack = encoded
+			config.Repositories = types.ListNull(repositoryItemType)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
+			return
+		}
+	}
+
 	values := make([]attr.Value, 0, len(items))
 	for _, item := range items {
 		v, diags := repositoryItemValue(item)
@@ -199,7 +212,40 @@ func (d *RepositoriesDataSource) Read(ctx context.Context, req datasource.ReadRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	config.Workspace = types.StringValue(workspace)
 	config.Repositories = repositories
 	resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
+}
+
+// repositoriesType is the data source's state type, from its schema.
+var repositoriesType = func() basetypes.ObjectType {
+	var resp datasource.SchemaResponse
+	(&RepositoriesDataSource{}).Schema(context.Background(), datasource.SchemaRequest{}, &resp)
+	t, _ := resp.Schema.Type().(basetypes.ObjectType)
+	return t
+}()
+
+// repositoriesState is the state of config with the repositories items,
+// encoded (encoded_state.go).
+func repositoriesState(ctx context.Context, config repositoriesModel, items []repositoryModel) ([]byte, error) {
+	config.Repositories = types.ListNull(repositoryItemType)
+	top, diags := types.ObjectValueFrom(ctx, repositoriesType.AttrTypes, config)
+	if diags.HasError() {
+		return nil, errUnencodable
+	}
+	size := 0
+	for i := range items {
+		m := &items[i]
+		// The attribute names and headers are about 150 bytes an item.
+		size += 150 + len(m.Workspace.ValueString()) + len(m.Repository.ValueString()) + len(m.ID.ValueString()) +
+			len(m.Name.ValueString()) + len(m.Description.ValueString()) + len(m.ProjectKey.ValueString()) +
+			len(m.ProjectName.ValueString()) + len(m.DefaultBranch.ValueString()) + len(m.CloneHTTPS.ValueString()) +
+			len(m.CloneSSH.ValueString()) + len(m.WebURL.ValueString())
+	}
+	return encodeObjectState(top, "repositories", len(items), func(i int) (attr.Value, error) {
+		v, diags := repositoryItemValue(items[i])
+		if diags.HasError() {
+			return nil, errUnencodable
+		}
+		return v, nil
+	}, size+256)
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // NewServer is the provider as Terraform talks to it: the framework's
-// server behind releasingServer, behind wholeNumberGuard.
+// server behind releasingServer, stateEncoder and wholeNumberGuard.
 func NewServer(version string, opts ...Option) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
 		inner := providerserver.NewProtocol6(New(version, opts...)())()
@@ -24,7 +24,7 @@ func NewServer(version string, opts ...Option) func() tfprotov6.ProviderServer {
 		if !ok {
 			return inner
 		}
-		return &wholeNumberGuard{fullProviderServer: &releasingServer{inner: full}}
+		return &wholeNumberGuard{fullProviderServer: stateEncoder{&releasingServer{inner: full}}}
 	}
 }
 
