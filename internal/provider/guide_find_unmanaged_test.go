@@ -193,6 +193,67 @@ func TestAccGuideFindUnmanaged(t *testing.T) {
 	if n := len(srv.Webhooks()); ids["bitbucket_repository_webhook/"+srv.Webhooks()[0].ID] != 1 || n != 3 {
 		t.Errorf("the managed webhook should stay managed once; state %v, emulator holds %d hooks", ids, n)
 	}
+
+	// Step 4 in the same folder, as the reader goes on: the drift pipeline
+	// on the minimum Terraform, after the guide's clean-up of unmanaged.tf.
+	removeImportBlocks(t, filepath.Join(h.dir, "unmanaged.tf"))
+	h.bin = ""
+	if out, code := runPipeline(t, h); code != 0 || strings.Contains(out, "DRIFT") {
+		t.Fatalf("the guide's pipeline after step 2 exited %d, want 0 (no drift):\n%s", code, out)
+	}
+	if err := srv.UpdateWebhook(nightly.ID, func(w *emulator.Webhook) { w.URL = "https://attacker.example.com/" }); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := runPipeline(t, h); code != 1 || !strings.Contains(out, "DRIFT") || !strings.Contains(out, "https://attacker.example.com/") {
+		t.Fatalf("the pipeline after a hand edit of an imported webhook exited %d, want 1 with DRIFT:\n%s", code, out)
+	}
+}
+
+// guideRemoveImports is what the guide tells the reader to do after the
+// import, in its words; the test does it (removeImportBlocks).
+const guideRemoveImports = "delete the `import` blocks from `unmanaged.tf`"
+
+// removeImportBlocks does the guide's clean-up after the import: the
+// import blocks go, the resource blocks stay.
+func removeImportBlocks(t *testing.T, file string) {
+	t.Helper()
+	b, err := os.ReadFile(guideTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(strings.Fields(string(b)), " "), guideRemoveImports) {
+		t.Fatalf("the guide does not tell the reader to %s; the test would do a step the reader is not told to", guideRemoveImports)
+	}
+	b, err = os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept strings.Builder
+	inImport := false
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		switch {
+		case strings.HasPrefix(line, "import {"):
+			inImport = true
+		case inImport:
+			inImport = strings.TrimRight(line, "\n") != "}"
+		default:
+			kept.WriteString(line)
+		}
+	}
+	if err := os.WriteFile(file, []byte(kept.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runPipeline runs the guide's Bitbucket Pipelines script in the harness's
+// folder and returns its output and exit code.
+func runPipeline(t *testing.T, h *cliHarness) (string, int) {
+	t.Helper()
+	cmd := exec.Command("bash", "-c", pipelineScript(t))
+	cmd.Dir = h.dir
+	cmd.Env = h.env
+	out, err := cmd.CombinedOutput()
+	return string(out), exitCode(err)
 }
 
 // managedIDs counts the objects in state by "type/id".
@@ -332,14 +393,7 @@ func TestAccGuideDriftPipeline(t *testing.T) {
 	if out, err := h.terraform(nil, "apply", "-auto-approve", "-input=false"); err != nil {
 		t.Fatalf("terraform apply: %v\n%s", err, out)
 	}
-	script := pipelineScript(t)
-	pipeline := func() (string, int) {
-		cmd := exec.Command("bash", "-c", script)
-		cmd.Dir = h.dir
-		cmd.Env = h.env
-		out, err := cmd.CombinedOutput()
-		return string(out), exitCode(err)
-	}
+	pipeline := func() (string, int) { return runPipeline(t, h) }
 
 	if out, code := pipeline(); code != 0 || strings.Contains(out, "DRIFT") {
 		t.Fatalf("pipeline without drift exited %d, want 0:\n%s", code, out)
