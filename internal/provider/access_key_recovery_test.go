@@ -290,7 +290,7 @@ func TestInterruptedAccessKeyCreateNamesWhatItCannotSettle(t *testing.T) {
 					if keys[0].Fingerprint != mustFingerprint(t, otherKey) {
 						t.Errorf("the other party's key was changed: %+v", keys[0])
 					}
-					if !strings.Contains(err.Error(), "Access key "+keys[0].ID+" of ") {
+					if !strings.Contains(err.Error(), "access key "+keys[0].ID+" in ") {
 						t.Errorf("the error does not name the other party's key %s: %v", keys[0].ID, err)
 					}
 				}
@@ -299,5 +299,102 @@ func TestInterruptedAccessKeyCreateNamesWhatItCannotSettle(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestAccessKeyProof is the proof as a table: which listed key a create
+// may adopt. A generated key is proven by its fingerprint; a supplied key
+// must also be new since the listing before the create and carry the label
+// and permission sent. (On Data Center a key registered on another scope
+// first keeps that scope's label here: such a registration, even this
+// request's, is left alone and named, the safe side of the rule.)
+func TestAccessKeyProof(t *testing.T) {
+	mine, _, _ := generateKeyPair("ED25519")
+	other, _, _ := generateKeyPair("ED25519")
+	fp, otherFP := mustFingerprint(t, mine), mustFingerprint(t, other)
+	in := bitbucket.AccessKeyInput{PublicKey: mine, Label: "ci", Permission: "REPO_READ"}
+	for _, tc := range []struct {
+		name      string
+		generated bool
+		key       bitbucket.AccessKey
+		before    bool // the key was listed before the create
+		want      string
+	}{
+		{"generated, same key", true, bitbucket.AccessKey{Fingerprint: fp, Label: "other", Permission: "REPO_WRITE"}, false, "own"},
+		{"generated, another key with the label", true, bitbucket.AccessKey{Fingerprint: otherFP, Label: "ci", Permission: "REPO_READ"}, false, "other"},
+		{"generated, another key, another label", true, bitbucket.AccessKey{Fingerprint: otherFP, Label: "x", Permission: "REPO_READ"}, false, ""},
+		{"supplied, new, as sent", false, bitbucket.AccessKey{Fingerprint: fp, Label: "ci", Permission: "REPO_READ"}, false, "own"},
+		{"supplied, there before", false, bitbucket.AccessKey{Fingerprint: fp, Label: "ci", Permission: "REPO_READ"}, true, "foreign"},
+		{"supplied, new, another label", false, bitbucket.AccessKey{Fingerprint: fp, Label: "x", Permission: "REPO_READ"}, false, "foreign"},
+		{"supplied, new, another permission", false, bitbucket.AccessKey{Fingerprint: fp, Label: "ci", Permission: "REPO_WRITE"}, false, "foreign"},
+		{"supplied, another key with the label", false, bitbucket.AccessKey{Fingerprint: otherFP, Label: "ci", Permission: "REPO_READ"}, false, "other"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.key.ID = "7"
+			kc := &keyCreate{in: in, generated: tc.generated, fingerprint: fp, ledger: ledgerFor[bitbucket.AccessKey](&createLedger{}, "test")}
+			if !tc.generated {
+				kc.before = map[string]bool{"7": tc.before}
+			}
+			kc.p = kc.proof()
+			kc.p.list = func(context.Context) ([]bitbucket.AccessKey, error) { return []bitbucket.AccessKey{tc.key}, nil }
+			f, err := kc.p.look(context.Background(), kc.skip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			switch {
+			case len(f.proven) == 1:
+				got = "own"
+			case kc.registered(f.unproven) != nil:
+				got = "foreign"
+			case len(f.unproven) == 1:
+				got = "other"
+			}
+			if got != tc.want {
+				t.Errorf("sorted as %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestAccessKeyLostAnswerLeavesKeyRegisteredBefore: a supplied key that
+// was registered by hand, with the configured label and permission, before
+// the create; the create is refused and its answer lost. The provider must
+// not adopt the hand-made registration: it names it.
+func TestAccessKeyLostAnswerLeavesKeyRegisteredBefore(t *testing.T) {
+	for _, subject := range accessKeyMatrixSubjects() {
+		if subject.name != "repository_access_key" {
+			continue
+		}
+		t.Run(string(subject.product), func(t *testing.T) {
+			t.Parallel()
+			srv := emulator.NewTestServer(t, emulator.Options{Product: subject.product})
+			h := newProtocolHarness(t, subject.typeName, matrixProviderConfig(srv))
+			config := subject.config(false)
+			public, _, err := generateKeyPair("ED25519")
+			if err != nil {
+				t.Fatal(err)
+			}
+			config["public_key"] = public
+			handMade, err := testClient(t, srv).CreateAccessKey(t.Context(), bitbucket.AccessKeyScope{Workspace: config["workspace"].(string), Repository: "api-service"},
+				bitbucket.AccessKeyInput{PublicKey: public, Label: "matrix", Permission: "REPO_READ"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.InjectFault(emulator.Fault{Method: subject.createMethod, Route: subject.create, Kind: emulator.FaultDropResponse, Times: 1})
+			err = h.apply(config)
+			if n := srv.FaultsFired(subject.createMethod, subject.create); n != 1 {
+				t.Fatalf("the fault fired %d times, want 1", n)
+			}
+			if err == nil || !strings.Contains(err.Error(), "Access key already registered") || !strings.Contains(err.Error(), "access key "+handMade.ID+" in ") {
+				t.Fatalf("apply: %v, want an error naming the hand-made key %s", err, handMade.ID)
+			}
+			if keys := srv.AccessKeys(); len(keys) != 1 || keys[0].ID != handMade.ID || keys[0].Label != "matrix" {
+				t.Errorf("keys: %+v, want the hand-made one unchanged", keys)
+			}
+			if got := keyIDInState(h); got != "" {
+				t.Errorf("state tracks %q", got)
+			}
+		})
 	}
 }

@@ -272,7 +272,7 @@ func (r *connectionResource) createKey(ctx context.Context, m connectionModel, m
 		return nil
 	}
 	in := bitbucket.AccessKeyInput{PublicKey: public, Label: m.Name.ValueString(), Permission: keyPermission(mk, r.keyRules(mk))}
-	key, err := createAccessKey(ctx, r.data.client, scope, in, true)
+	key, err := createAccessKey(ctx, r.data, scope, in, true, diags)
 	if err != nil {
 		clientErrorDiagnostic(diags, r.data.client, "create the access key of "+describeConnection(m), err)
 		return nil

@@ -631,12 +631,18 @@ func revokeLostToken(ctx context.Context, client bitbucket.Client, p proof[bitbu
 // once: a registration that appeared after the listing taken before the
 // create and carries the label and permission sent is exactly the object the
 // configuration describes, and the server would refuse any other, so it is
-// adopted; one that was there before, or carries another label or
-// permission, is another party's and is only named. A key with another
-// fingerprint is never adopted or deleted, whatever its label.
-// Request cost: a generated key needs no listing before the create (a
-// supplied one, one); a lost answer costs one listing (two after an
-// interrupt that found nothing yet, a second apart).
+// adopted (unless another create of this run may have made it); one that was
+// there before, or carries another label or permission, is another party's:
+// it is left as it is and named. (Data Center keeps one label per key: a key
+// registered on another scope first carries that label here too, so such a
+// registration is left alone and named even when this request made it, the
+// safe side of the rule.) A key with another fingerprint is never adopted or
+// deleted, whatever its label. A create that was refused with an answer
+// (the key is already here) adopts nothing: the request did not make it.
+// Request cost: a generated key needs no listing before the create; supplied
+// keys share one listing per scope and run (createLedger); a lost answer
+// costs one listing (two, a second apart, after an interrupt that found
+// nothing yet) and, when the create did not happen, the create again.
 
 // keyCreate is one access-key create and what its recovery knows.
 type keyCreate struct {
@@ -645,15 +651,20 @@ type keyCreate struct {
 	in          bitbucket.AccessKeyInput
 	generated   bool   // the key pair was generated for this create
 	fingerprint string // of in.PublicKey
+	p           proof[bitbucket.AccessKey]
 	// before are the ids listed before the create (supplied keys only; nil
 	// for a generated key, which needs no listing).
 	before map[string]bool
+	ledger *scopeLedger[bitbucket.AccessKey]
+	self   *pendingCreate[bitbucket.AccessKey]
 }
 
 // createAccessKey registers in.PublicKey on scope without adopting a key
 // it cannot prove this request made and without leaving one it made
-// untracked. generated says the key pair was made for this create.
-func createAccessKey(ctx context.Context, client bitbucket.Client, scope bitbucket.AccessKeyScope, in bitbucket.AccessKeyInput, generated bool) (*bitbucket.AccessKey, error) {
+// untracked. generated says the key pair was made for this create. Keys of
+// other parties it left alone are named in warnings on diags.
+func createAccessKey(ctx context.Context, data *providerData, scope bitbucket.AccessKeyScope, in bitbucket.AccessKeyInput, generated bool, diags *diag.Diagnostics) (*bitbucket.AccessKey, error) {
+	client := data.client
 	fp, err := bitbucket.KeyFingerprint(in.PublicKey)
 	if err != nil {
 		return nil, fmt.Errorf("public key: %w", err)
@@ -661,143 +672,203 @@ func createAccessKey(ctx context.Context, client bitbucket.Client, scope bitbuck
 	if in.Permission == "" {
 		in.Permission = client.AccessKeyRules(scope.Level()).Permissions[0]
 	}
-	kc := &keyCreate{client: client, scope: scope, in: in, generated: generated, fingerprint: fp}
+	kc := &keyCreate{client: client, scope: scope, in: in, generated: generated, fingerprint: fp,
+		ledger: ledgerFor[bitbucket.AccessKey](&data.creates, "access key "+strings.ToLower(accessKeyImportID(scope, "")))}
+	kc.p = kc.proof()
 	if !generated {
-		keys, err := client.ListAccessKeys(ctx, scope)
-		if err != nil {
+		if kc.before, err = kc.ledger.beforeCreate(ctx, kc.p.list, kc.p.id); err != nil {
 			return nil, fmt.Errorf("listing the access keys of %s before registering one: %w", scope, err)
 		}
-		kc.before = make(map[string]bool, len(keys))
-		for _, k := range keys {
-			kc.before[k.ID] = true
-		}
-		if _, foreign, _ := kc.sort(keys); foreign != nil {
-			return nil, &accessKeyExistsError{scope: scope, key: *foreign}
-		}
+		kc.self = kc.ledger.begin(kc.p.ours)
 	}
 	key, err := client.CreateAccessKey(ctx, scope, in)
-	if err == nil {
+	switch {
+	case err == nil:
+		kc.settle(key.ID)
 		return key, nil
+	case bitbucket.IsUncertain(err):
+		key, err = kc.recover(ctx, err, diags)
+	default:
+		err = kc.refused(ctx, err)
 	}
-	return kc.recover(ctx, err)
+	if key == nil {
+		kc.settle("")
+	}
+	return key, err
 }
 
-// sort splits a listing of the scope: own is the key this request made
-// (by the proof above), foreign a registration of the same public key that
-// is not, others the keys with the label sent but another public key.
-func (kc *keyCreate) sort(keys []bitbucket.AccessKey) (own, foreign *bitbucket.AccessKey, others []bitbucket.AccessKey) {
-	for i := range keys {
-		k := &keys[i]
-		switch {
-		case k.Fingerprint == kc.fingerprint && (kc.generated ||
-			(kc.before != nil && !kc.before[k.ID] && k.Label == kc.in.Label && k.Permission == kc.in.Permission)):
-			own = k
-		case k.Fingerprint == kc.fingerprint:
-			foreign = k
-		case k.Label == kc.in.Label:
-			others = append(others, *k)
-		}
-	}
-	return own, foreign, others
-}
-
-// look lists the scope on ctx and sorts it. After an interruption
-// (recheck) a create the server has not finished yet may still be on its
-// way, so a listing without the key is taken once more a second later.
-func (kc *keyCreate) look(ctx context.Context, recheck bool) (own, foreign *bitbucket.AccessKey, others []bitbucket.AccessKey, err error) {
-	for attempt := 0; ; attempt++ {
-		keys, err := kc.client.ListAccessKeys(ctx, kc.scope)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		own, foreign, others = kc.sort(keys)
-		if own != nil || foreign != nil || attempt > 0 || !recheck {
-			return own, foreign, others, nil
-		}
-		select {
-		case <-time.After(time.Second):
-		case <-ctx.Done():
-			return own, foreign, others, nil
-		}
+func (kc *keyCreate) settle(id string) {
+	if kc.self != nil {
+		kc.ledger.settle(kc.self, id)
 	}
 }
 
-// recover settles a create that failed with cause. A lost answer (or a
-// refusal, which may mean the key arrived meanwhile: the server refuses
-// the same key twice) is settled by listing the scope, on a context of its
-// own once Terraform has been interrupted; when the create did not happen
-// it is sent again (three attempts in all) unless Terraform was interrupted.
-func (kc *keyCreate) recover(ctx context.Context, cause error) (*bitbucket.AccessKey, error) {
+// proof is the access-key proof (above) for this create.
+func (kc *keyCreate) proof() proof[bitbucket.AccessKey] {
+	differs := func(k bitbucket.AccessKey) string {
+		if k.Fingerprint != kc.fingerprint {
+			return "public key " + k.Fingerprint
+		}
+		var d []string
+		if kc.before[k.ID] {
+			d = append(d, "registered before this create")
+		}
+		if k.Label != kc.in.Label {
+			d = append(d, fmt.Sprintf("label %q", k.Label))
+		}
+		if k.Permission != kc.in.Permission {
+			d = append(d, "permission "+k.Permission)
+		}
+		return strings.Join(d, ", ")
+	}
+	return proof[bitbucket.AccessKey]{
+		kind: "access key", where: kc.scope.String(),
+		list: func(ctx context.Context) ([]bitbucket.AccessKey, error) {
+			return kc.client.ListAccessKeys(ctx, kc.scope)
+		},
+		id: func(k bitbucket.AccessKey) string { return k.ID },
+		ours: func(k bitbucket.AccessKey) bool {
+			return k.Fingerprint == kc.fingerprint && (kc.generated || differs(k) == "")
+		},
+		similar:  func(k bitbucket.AccessKey) bool { return k.Fingerprint == kc.fingerprint || k.Label == kc.in.Label },
+		differs:  differs,
+		importID: func(id string) string { return accessKeyImportID(kc.scope, id) },
+	}
+}
+
+// skip leaves out what another create of this run has claimed (supplied
+// keys; a generated key skips nothing: nobody else has it). A registration
+// listed before the create is not skipped but unproven (differs), so that
+// it is named.
+func (kc *keyCreate) skip(id string) bool {
+	return !kc.generated && kc.ledger.isClaimed(id)
+}
+
+// registered is the registration of this public key among unproven
+// objects (at most one: the server keeps one per scope).
+func (kc *keyCreate) registered(objects []bitbucket.AccessKey) *bitbucket.AccessKey {
+	for i := range objects {
+		if objects[i].Fingerprint == kc.fingerprint {
+			return &objects[i]
+		}
+	}
+	return nil
+}
+
+// refused handles a create refused with an answer: the request made
+// nothing. When the refusal is the key being registered here already, the
+// error names that registration.
+func (kc *keyCreate) refused(ctx context.Context, cause error) error {
+	if !errors.Is(cause, bitbucket.ErrValidation) && !errors.Is(cause, bitbucket.ErrConflict) {
+		return cause
+	}
+	rctx, cancel := recoveryContext(ctx)
+	defer cancel()
+	keys, err := kc.p.list(rctx)
+	if err != nil {
+		return cause
+	}
+	for _, k := range keys {
+		if k.Fingerprint == kc.fingerprint {
+			return &accessKeyExistsError{scope: kc.scope, key: k, cause: cause, leftAlone: kc.p.leftAlone([]bitbucket.AccessKey{k})}
+		}
+	}
+	return cause
+}
+
+// recover settles a create whose answer was lost (cause): the scope is
+// listed, on a context of its own once Terraform has been interrupted; the
+// key this request made is adopted; when there is none the create is sent
+// again (three attempts in all) unless Terraform was interrupted. What it
+// cannot settle or did not make, it names.
+func (kc *keyCreate) recover(ctx context.Context, cause error, diags *diag.Diagnostics) (*bitbucket.AccessKey, error) {
 	const attempts = 3
 	for attempt := 1; ; attempt++ {
-		refused := errors.Is(cause, bitbucket.ErrValidation) || errors.Is(cause, bitbucket.ErrConflict)
-		if !bitbucket.IsUncertain(cause) && !refused {
-			return nil, cause
-		}
-		if bitbucket.IsUncertain(cause) {
-			tflog.Warn(ctx, "Access key create answer lost; looking for the key it may have registered",
-				map[string]any{"error": cause.Error(), "fingerprint": kc.fingerprint})
+		tflog.Warn(ctx, "Access key create answer lost; looking for the key it may have registered",
+			map[string]any{"error": cause.Error(), "fingerprint": kc.fingerprint})
+		if kc.self != nil {
+			kc.ledger.mu.Lock()
+			kc.self.recovering = true
+			kc.ledger.mu.Unlock()
 		}
 		rctx, cancel := recoveryContext(ctx)
-		own, foreign, others, err := kc.look(rctx, ctx.Err() != nil)
+		f, err := kc.p.lookAgain(rctx, kc.skip, ctx.Err() != nil)
+		// Another create of this run still waiting for its answer may have
+		// registered the same supplied key: it claims it when the answer comes.
+		for err == nil && kc.self != nil && len(f.proven) == 1 && rctx.Err() == nil {
+			if wait, _ := kc.ledger.contested(kc.self, f.proven[0]); !wait {
+				break
+			}
+			select {
+			case <-time.After(50 * time.Millisecond):
+			case <-rctx.Done():
+			}
+			f, err = kc.p.look(rctx, kc.skip)
+		}
 		cancel()
 		switch {
-		case err != nil && refused:
-			return nil, cause
 		case err != nil:
 			return nil, fmt.Errorf("%s; listing the access keys of %s to find out whether it was registered failed: %w. %s",
 				cause.Error(), kc.scope, err, kc.lookInBitbucket())
-		case own != nil:
-			tflog.Info(ctx, "Adopted the access key whose create answer was lost", map[string]any{"id": own.ID})
-			return own, nil
-		case foreign != nil:
-			return nil, &accessKeyExistsError{scope: kc.scope, key: *foreign, cause: cause}
-		case refused:
-			return nil, cause
+		case len(f.proven) == 1 && kc.self != nil:
+			key := f.proven[0]
+			if wait, ambiguous := kc.ledger.contested(kc.self, key); wait || ambiguous || !kc.ledger.claim(kc.self, key.ID) {
+				return nil, fmt.Errorf("%s; access key %s is this public key as sent, but another create of this run may "+
+					"have registered it, so the provider leaves it as it is:%s", cause.Error(), key.ID, kc.p.leftAlone(f.proven))
+			}
+			fallthrough
+		case len(f.proven) == 1:
+			tflog.Info(ctx, "Adopted the access key whose create answer was lost", map[string]any{"id": f.proven[0].ID})
+			kc.p.warnLeftAlone(diags, f.unproven)
+			return &f.proven[0], nil
+		case kc.registered(f.unproven) != nil:
+			return nil, &accessKeyExistsError{scope: kc.scope, key: *kc.registered(f.unproven), cause: cause, leftAlone: kc.p.leftAlone(f.unproven)}
 		case ctx.Err() != nil:
-			return nil, interruptedError(cause, fmt.Sprintf("Bitbucket holds no access key with this public key (%s) on %s, "+
-				"so nothing was registered.%s", kc.fingerprint, kc.scope, othersNote(kc.scope, others)))
+			return nil, interruptedError(cause, fmt.Sprintf("Bitbucket holds no access key with this public key (%s) in %s, "+
+				"so nothing was registered.%s", kc.fingerprint, kc.scope, kc.leftAloneNote(f.unproven)))
 		case attempt == attempts:
 			return nil, fmt.Errorf("%s (%d attempts, every answer lost; Bitbucket holds no access key with this public key "+
-				"on %s).%s", cause.Error(), attempts, kc.scope, othersNote(kc.scope, others))
+				"in %s).%s", cause.Error(), attempts, kc.scope, kc.leftAloneNote(f.unproven))
+		}
+		if kc.self != nil {
+			kc.ledger.mu.Lock()
+			kc.self.recovering = false
+			kc.ledger.mu.Unlock()
 		}
 		key, err := kc.client.CreateAccessKey(ctx, kc.scope, kc.in)
-		if err == nil {
+		switch {
+		case err == nil:
+			kc.settle(key.ID)
+			kc.p.warnLeftAlone(diags, f.unproven)
 			return key, nil
+		case bitbucket.IsUncertain(err):
+			cause = err
+		case errors.Is(err, bitbucket.ErrValidation) || errors.Is(err, bitbucket.ErrConflict):
+			// Perhaps the earlier attempt's registration arrived meanwhile
+			// (the server refuses the key twice): look once more.
+			cause = &bitbucket.UncertainError{Err: err}
+		default:
+			return nil, err
 		}
-		cause = err
 	}
+}
+
+// leftAloneNote names the keys recovery did not touch, for an error.
+func (kc *keyCreate) leftAloneNote(objects []bitbucket.AccessKey) string {
+	if len(objects) == 0 {
+		return ""
+	}
+	return " The provider left these as they are, not being able to prove it made them:" + kc.p.leftAlone(objects)
 }
 
 // lookInBitbucket says what to look for when the provider could not.
 func (kc *keyCreate) lookInBitbucket() string {
-	what := fmt.Sprintf("Look in Bitbucket for an access key labelled %q with fingerprint %s on %s: if it exists, ",
+	what := fmt.Sprintf("Look in Bitbucket for an access key labelled %q with fingerprint %s in %s: if it exists, ",
 		kc.in.Label, kc.fingerprint, kc.scope)
 	if kc.generated {
 		return what + "delete it (its private key was generated for this run and is not kept), then apply again"
 	}
-	return what + "import it (" + accessKeyImportHint(kc.scope, "<id>") + ") or delete it"
-}
-
-// othersNote names the keys with the label sent but another public key:
-// not this request's, left as they are.
-func othersNote(scope bitbucket.AccessKeyScope, others []bitbucket.AccessKey) string {
-	var b strings.Builder
-	for _, k := range others {
-		fmt.Fprintf(&b, " Access key %s of %s is labelled %q too but holds another public key (%s), so the provider "+
-			"left it as it is: if it is yours, %s; otherwise delete it in Bitbucket or leave it.", k.ID, scope, k.Label,
-			k.Fingerprint, accessKeyImportHint(scope, k.ID))
-	}
-	return b.String()
-}
-
-// accessKeyImportHint says how to import key id of scope.
-func accessKeyImportHint(scope bitbucket.AccessKeyScope, id string) string {
-	typeName := "bitbucket_project_access_key"
-	if scope.Level() == bitbucket.AccessKeyLevelRepository {
-		typeName = "bitbucket_repository_access_key"
-	}
-	return fmt.Sprintf("import it with terraform import %s.<name> %s", typeName, accessKeyImportID(scope, id))
+	return what + fmt.Sprintf("import it with the ID %q (its number in place of <id>) or delete it", accessKeyImportID(kc.scope, "<id>"))
 }
 
 // accessKeyImportID is the import ID of key id of scope.
@@ -813,17 +884,18 @@ func accessKeyImportID(scope bitbucket.AccessKeyScope, id string) string {
 
 // accessKeyExistsError: the public key is already registered on the scope,
 // by someone else as far as the provider can tell (there before the create,
-// or with another label or permission).
+// registered with another label or permission, or the create was refused).
 type accessKeyExistsError struct {
-	scope bitbucket.AccessKeyScope
-	key   bitbucket.AccessKey
-	cause error // the create's failure, nil when it was not sent
+	scope     bitbucket.AccessKeyScope
+	key       bitbucket.AccessKey
+	cause     error  // the create's failure
+	leftAlone string // proof.leftAlone of the keys not touched
 }
 
 func (e *accessKeyExistsError) Error() string {
 	msg := fmt.Sprintf("this public key is already access key %s of %s (label %q, permission %s), not registered by this "+
-		"apply, so the provider left it as it is", e.key.ID, e.scope, e.key.Label, e.key.Permission)
-	if e.cause != nil {
+		"apply, so the provider left it as it is:%s", e.key.ID, e.scope, e.key.Label, e.key.Permission, e.leftAlone)
+	if e.cause != nil && bitbucket.IsUncertain(e.cause) {
 		msg = e.cause.Error() + "; " + msg
 	}
 	return msg

@@ -462,7 +462,7 @@ func (r *accessKeyResource) Create(ctx context.Context, req resource.CreateReque
 		plan.PrivateKey = types.StringNull()
 	}
 	in := bitbucket.AccessKeyInput{PublicKey: plan.PublicKey.ValueString(), Label: plan.Label.ValueString(), Permission: plan.Permission.ValueString()}
-	key, err := createAccessKey(ctx, r.data.client, scope, in, generated)
+	key, err := createAccessKey(ctx, r.data, scope, in, generated, &resp.Diagnostics)
 	if err != nil {
 		r.keyError(&resp.Diagnostics, "create", scope, "", err)
 		return
