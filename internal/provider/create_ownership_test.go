@@ -252,10 +252,18 @@ resource "bitbucket_project_access_token" "many" {
 // TestIdenticalWebhooksOfOneRunNeverShareAnObject: two resources of one run
 // create identical hooks in one repository, sharing the run's listing of it.
 // B's create is applied and its answer is on its way when A's create is lost
-// before it was applied: A's recovery finds B's hook, equal to its request
-// and new since the listing, and must not take it. It waits for B to claim
-// its hook and creates its own.
+// (applied or not): A's recovery finds B's hook, equal to its request and
+// new since the listing, and must not take it. It waits for B to claim its
+// hook, then adopts its own or creates it.
 func TestIdenticalWebhooksOfOneRunNeverShareAnObject(t *testing.T) {
+	for _, kind := range []emulator.FaultKind{emulator.FaultReset, emulator.FaultDropResponse} {
+		t.Run(map[emulator.FaultKind]string{emulator.FaultReset: "A not applied", emulator.FaultDropResponse: "A applied"}[kind], func(t *testing.T) {
+			identicalWebhooksOfOneRun(t, kind)
+		})
+	}
+}
+
+func identicalWebhooksOfOneRun(t *testing.T, kind emulator.FaultKind) {
 	bothProducts(t, func(t *testing.T, product emulator.Product) {
 		srv := emulator.NewTestServer(t, emulator.Options{Product: product})
 		data := &providerData{client: testClient(t, srv)}
@@ -276,7 +284,7 @@ func TestIdenticalWebhooksOfOneRunNeverShareAnObject(t *testing.T) {
 		for srv.FaultsFired("POST", route) == 0 {
 			time.Sleep(5 * time.Millisecond)
 		}
-		srv.InjectFault(emulator.Fault{Method: "POST", Route: route, Kind: emulator.FaultReset, Times: 1})
+		srv.InjectFault(emulator.Fault{Method: "POST", Route: route, Kind: kind, Times: 1})
 		var diags diag.Diagnostics
 		a, err := createWebhook(t.Context(), data, scope, in, nil, &diags)
 		if err != nil {

@@ -299,6 +299,17 @@ func (s *scopeLedger[T]) contested(self *pendingCreate[T], o T) (wait, ambiguous
 	return wait, ambiguous
 }
 
+// awaited reports whether another create of this run that is still
+// waiting for its answer could have made one of objects.
+func (s *scopeLedger[T]) awaited(self *pendingCreate[T], objects []T) bool {
+	for _, o := range objects {
+		if wait, _ := s.contested(self, o); wait {
+			return true
+		}
+	}
+	return false
+}
+
 // claim takes id for self unless another create claimed it meanwhile.
 func (s *scopeLedger[T]) claim(self *pendingCreate[T], id string) bool {
 	s.mu.Lock()
@@ -408,11 +419,7 @@ func recoverWebhook(ctx context.Context, client bitbucket.Client, scope bitbucke
 		f, err := p.lookAgain(rctx, skip, ctx.Err() != nil)
 		// Another create of this run still waiting for its answer may have
 		// made what was found: it claims its object when the answer comes.
-		for err == nil && len(f.proven) == 1 && rctx.Err() == nil {
-			wait, _ := ledger.contested(self, f.proven[0])
-			if !wait {
-				break
-			}
+		for err == nil && rctx.Err() == nil && ledger.awaited(self, f.proven) {
 			select {
 			case <-time.After(50 * time.Millisecond):
 			case <-rctx.Done():
