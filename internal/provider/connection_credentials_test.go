@@ -218,86 +218,111 @@ resource "bitbucket_connection" "ci" {
 	})
 }
 
+// combinationCredentialConfig is the configuration of each credential of
+// connectionCredentialKinds at a level.
+var combinationCredentialConfig = map[string]func(product emulator.Product, level string) map[string]any{
+	"managed_token": func(_ emulator.Product, level string) map[string]any {
+		return map[string]any{"managed_token": map[string]any{"level": level, "permissions": []string{"REPO_READ"}}}
+	},
+	"managed_access_key": func(product emulator.Product, level string) map[string]any {
+		key := map[string]any{"level": level}
+		if product == emulator.Cloud && level == "project" {
+			key["project"] = "API" // a Cloud project lives inside the workspace
+		}
+		return map[string]any{"managed_access_key": key}
+	},
+	"token": func(emulator.Product, string) map[string]any { return map[string]any{"token": "supplied-secret"} },
+	"token_wo": func(emulator.Product, string) map[string]any {
+		return map[string]any{"token_wo": "supplied-secret", "token_wo_version": 1}
+	},
+}
+
+// combination is one connection configuration of TestConnectionCombinations.
+type combination struct {
+	product             emulator.Product
+	credential, level   string
+	repository, webhook bool
+}
+
+func (c combination) String() string {
+	return fmt.Sprintf("%s/%s/%s/repository=%v/webhook=%v", c.product, c.credential, c.level, c.repository, c.webhook)
+}
+
+// brokenRules are the rules the connection's page states that c breaks,
+// written independently of the code under test: managed tokens are Data
+// Center only; a repository-level credential needs repository.
+func (c combination) brokenRules() []string {
+	var broken []string
+	if c.credential == "managed_token" && c.product == emulator.Cloud {
+		broken = append(broken, "Managed tokens need Bitbucket Data Center")
+	}
+	if c.level == "repository" && !c.repository {
+		broken = append(broken, "needs a repository")
+	}
+	return broken
+}
+
+func (c combination) config(t *testing.T) map[string]any {
+	build, ok := combinationCredentialConfig[c.credential]
+	if !ok {
+		t.Fatalf("credential %s has no configuration in this test", c.credential)
+	}
+	config := build(c.product, c.level)
+	config["name"], config["workspace"] = "combo", seededWorkspace(c.product)
+	if c.repository {
+		config["repository"] = "api-service"
+	}
+	if c.webhook {
+		config["webhook"] = map[string]any{"url": "https://service.example.com/hook",
+			"events": []string{strings.Trim(pushEvents(c.product), `["]`)}}
+	}
+	return config
+}
+
+// combinations is every credential of the table at every level, for a
+// repository and a workspace connection, with and without a webhook.
+func combinations(product emulator.Product) []combination {
+	var out []combination
+	for _, kind := range connectionCredentialKinds {
+		levels := kind.levels
+		if levels == nil {
+			levels = []string{""}
+		}
+		for _, level := range levels {
+			for _, scope := range [][2]bool{{true, true}, {true, false}, {false, true}, {false, false}} {
+				out = append(out, combination{product, kind.attribute, level, scope[0], scope[1]})
+			}
+		}
+	}
+	return out
+}
+
+// checkCombination: a combination that breaks no rule plans; one that
+// breaks a rule fails, saying one of the rules it breaks (validation reports
+// a missing repository before the plan asks the product).
+func checkCombination(t *testing.T, c combination, err error) {
+	broken := c.brokenRules()
+	says := func(e string) bool { return err != nil && strings.Contains(err.Error(), e) }
+	switch {
+	case len(broken) == 0 && err != nil:
+		t.Errorf("%s: plan failed: %v", c, err)
+	case len(broken) > 0 && !slices.ContainsFunc(broken, says):
+		t.Errorf("%s: got %v, want an error saying one of %q", c, err, broken)
+	}
+}
+
 // TestConnectionCombinations plans (validation and plan, in-process, no
-// apply) every credential of connectionCredentialKinds at every level, on
-// both products, for a repository and a workspace connection, with and
-// without a webhook, and checks each outcome against the rules the
-// connection's page states: managed tokens are Data Center only; a
-// repository-level credential needs repository; a Cloud project key names
-// its project, a Data Center one does not; a webhook works with every
-// credential. A credential added to the table without a configuration here
-// fails.
+// apply) every combination on both products and checks each outcome against
+// the documented rules. A credential added to the table without a
+// configuration here fails.
 func TestConnectionCombinations(t *testing.T) {
 	t.Parallel()
-	credentialConfig := map[string]func(product emulator.Product, level string) map[string]any{
-		"managed_token": func(_ emulator.Product, level string) map[string]any {
-			permission := "REPO_READ"
-			return map[string]any{"managed_token": map[string]any{"level": level, "permissions": []string{permission}}}
-		},
-		"managed_access_key": func(product emulator.Product, level string) map[string]any {
-			key := map[string]any{"level": level}
-			if product == emulator.Cloud && level == "project" {
-				key["project"] = "API"
-			}
-			return map[string]any{"managed_access_key": key}
-		},
-		"token": func(emulator.Product, string) map[string]any { return map[string]any{"token": "supplied-secret"} },
-		"token_wo": func(emulator.Product, string) map[string]any {
-			return map[string]any{"token_wo": "supplied-secret", "token_wo_version": 1}
-		},
-	}
-	// want is the rules the documentation states, written independently of
-	// the code under test: none plans; otherwise the error names one of the
-	// rules broken (validation reports a missing repository before the plan
-	// asks the product).
-	want := func(product emulator.Product, credential, level string, repository bool) []string {
-		var broken []string
-		if credential == "managed_token" && product == emulator.Cloud {
-			broken = append(broken, "Managed tokens need Bitbucket Data Center")
-		}
-		if level == "repository" && !repository {
-			broken = append(broken, "needs a repository")
-		}
-		return broken
-	}
 	for _, product := range []emulator.Product{emulator.DataCenter, emulator.Cloud} {
 		srv := startEmulator(t, product)
-		for _, kind := range connectionCredentialKinds {
-			build, ok := credentialConfig[kind.attribute]
-			if !ok {
-				t.Fatalf("credential %s has no configuration in this test", kind.attribute)
-			}
-			levels := kind.levels
-			if levels == nil {
-				levels = []string{""}
-			}
-			for _, level := range levels {
-				for _, repository := range []bool{true, false} {
-					for _, webhook := range []bool{true, false} {
-						name := fmt.Sprintf("%s/%s/%s/repository=%v/webhook=%v", product, kind.attribute, level, repository, webhook)
-						config := build(product, level)
-						config["name"], config["workspace"] = "combo", seededWorkspace(product)
-						if repository {
-							config["repository"] = "api-service"
-						}
-						if webhook {
-							config["webhook"] = map[string]any{"url": "https://service.example.com/hook",
-								"events": []string{strings.Trim(pushEvents(product), `["]`)}}
-						}
-						h := newProtocolHarness(t, "bitbucket_connection", matrixProviderConfig(srv))
-						_, _, err := h.plan(config)
-						expected := want(product, kind.attribute, level, repository)
-						switch {
-						case len(expected) == 0 && err != nil:
-							t.Errorf("%s: plan failed: %v", name, err)
-						case len(expected) > 0 && err == nil:
-							t.Errorf("%s: planned, want an error saying one of %q", name, expected)
-						case len(expected) > 0 && !slices.ContainsFunc(expected, func(e string) bool { return strings.Contains(err.Error(), e) }):
-							t.Errorf("%s: error %v, want one saying one of %q", name, err, expected)
-						}
-					}
-				}
-			}
+		for _, c := range combinations(product) {
+			h := newProtocolHarness(t, "bitbucket_connection", matrixProviderConfig(srv))
+			_, _, err := h.plan(c.config(t))
+			checkCombination(t, c, err)
 		}
 	}
 }

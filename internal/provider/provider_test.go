@@ -409,12 +409,13 @@ data "bitbucket_repository" "probe" {
 	})
 }
 
-// TestResolveSettings covers the merge of HCL and environment without
-// running terraform.
-func TestResolveSettings(t *testing.T) {
-	env := func(vars map[string]string) func(string) (string, bool) {
-		return func(name string) (string, bool) { v, ok := vars[name]; return v, ok }
-	}
+// settingsEnv is a lookupEnv over vars.
+func settingsEnv(vars map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) { v, ok := vars[name]; return v, ok }
+}
+
+// nullSettings is a provider block that sets nothing.
+func nullSettings() providerValues {
 	null := providerValues{}
 	for _, p := range providerSettings {
 		null[p.name] = map[settingKind]attr.Value{settingBool: types.BoolNull(), settingWholeNumber: types.Int64Null()}[p.kind]
@@ -422,97 +423,112 @@ func TestResolveSettings(t *testing.T) {
 			null[p.name] = types.StringNull()
 		}
 	}
-	with := func(values map[string]attr.Value) providerValues {
-		c := maps.Clone(null)
-		maps.Copy(c, values)
-		return c
-	}
+	return null
+}
 
-	t.Run("defaults to Cloud", func(t *testing.T) {
-		s, diags := resolveSettings(null, env(map[string]string{"BITBUCKET_ACCESS_TOKEN": "t"}))
-		if diags.HasError() {
-			t.Fatal(diags)
+// settingsWith is a provider block that sets values.
+func settingsWith(values map[string]attr.Value) providerValues {
+	c := nullSettings()
+	maps.Copy(c, values)
+	return c
+}
+
+// TestResolveSettings*: the merge of HCL and environment, without running
+// terraform.
+
+func TestResolveSettingsDefaultsToCloud(t *testing.T) {
+	s, diags := resolveSettings(nullSettings(), settingsEnv(map[string]string{"BITBUCKET_ACCESS_TOKEN": "t"}))
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	if s.cfg.BaseURL != bitbucket.DefaultCloudBaseURL || s.cfg.RequestTimeout != bitbucket.DefaultRequestTimeout || s.cfg.MaxRetries != bitbucket.DefaultMaxRetries {
+		t.Errorf("defaults = %q %s %d", s.cfg.BaseURL, s.cfg.RequestTimeout, s.cfg.MaxRetries)
+	}
+}
+
+func TestResolveSettingsConfigurationWinsOverEnvironment(t *testing.T) {
+	c := settingsWith(map[string]attr.Value{"base_url": types.StringValue("https://bitbucket.example.com/"), "max_retries": types.Int64Value(2)})
+	s, diags := resolveSettings(c, settingsEnv(map[string]string{
+		"BITBUCKET_BASE_URL": "https://other.example.com", "BITBUCKET_MAX_RETRIES": "9", "BITBUCKET_ACCESS_TOKEN": "t",
+		"BITBUCKET_INSECURE_SKIP_VERIFY": "true", "BITBUCKET_REQUEST_TIMEOUT": "2m",
+	}))
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	if s.cfg.BaseURL != "https://bitbucket.example.com" || s.cfg.MaxRetries != 2 || !s.cfg.InsecureSkipVerify || s.cfg.RequestTimeout != 2*time.Minute {
+		t.Errorf("got %+v", s.cfg)
+	}
+}
+
+func TestResolveSettingsDatacenterNeedsBaseUrl(t *testing.T) {
+	c := settingsWith(map[string]attr.Value{"product": types.StringValue("datacenter"), "access_token": types.StringValue("t")})
+	_, diags := resolveSettings(c, settingsEnv(nil))
+	if !diags.HasError() || !strings.Contains(fmt.Sprint(diags), "Missing base_url") {
+		t.Errorf("diags = %v", diags)
+	}
+}
+
+func TestResolveSettingsIncompletePairNamesTheMissingAttribute(t *testing.T) {
+	c := settingsWith(map[string]attr.Value{"username": types.StringValue("admin")})
+	_, diags := resolveSettings(c, settingsEnv(nil))
+	if !strings.Contains(fmt.Sprint(diags), "username is set but token is not") {
+		t.Errorf("diags = %v", diags)
+	}
+}
+
+func TestResolveSettingsPlainHttpWithBasicCredentialsWarns(t *testing.T) {
+	c := settingsWith(map[string]attr.Value{"base_url": types.StringValue("http://bitbucket.example.com"),
+		"username": types.StringValue("admin"), "token": types.StringValue("pw")})
+	_, diags := resolveSettings(c, settingsEnv(nil))
+	if diags.HasError() || diags.WarningsCount() != 1 || !strings.Contains(fmt.Sprint(diags), "Credentials travel in clear") {
+		t.Errorf("diags = %v", diags)
+	}
+	c["base_url"] = types.StringValue("https://bitbucket.example.com")
+	if _, diags := resolveSettings(c, settingsEnv(nil)); diags.WarningsCount() != 0 {
+		t.Errorf("https: diags = %v", diags)
+	}
+}
+
+func TestResolveSettingsBaseUrlFromTheEnvironmentWithCredentials(t *testing.T) {
+	_, diags := resolveSettings(nullSettings(), settingsEnv(map[string]string{
+		"BITBUCKET_BASE_URL": "https://admin:s3cret@bitbucket.example.com", "BITBUCKET_ACCESS_TOKEN": "t"}))
+	if !strings.Contains(fmt.Sprint(diags), "holds credentials") || strings.Contains(fmt.Sprint(diags), "s3cret") {
+		t.Errorf("diags = %v", diags)
+	}
+}
+
+func TestResolveSettingsNoCredentials(t *testing.T) {
+	_, diags := resolveSettings(nullSettings(), settingsEnv(nil))
+	if !strings.Contains(fmt.Sprint(diags), "Missing Bitbucket credentials") {
+		t.Errorf("diags = %v", diags)
+	}
+}
+
+func TestResolveSettingsOauthOnDatacenter(t *testing.T) {
+	c := settingsWith(map[string]attr.Value{"product": types.StringValue("datacenter"), "base_url": types.StringValue("https://bitbucket.example.com")})
+	_, diags := resolveSettings(c, settingsEnv(map[string]string{"BITBUCKET_OAUTH_CLIENT_ID": "id", "BITBUCKET_OAUTH_CLIENT_SECRET": "s"}))
+	if !strings.Contains(fmt.Sprint(diags), "Cloud only") {
+		t.Errorf("diags = %v", diags)
+	}
+}
+
+func TestResolveSettingsBadEnvironmentValuesNameTheVariable(t *testing.T) {
+	_, diags := resolveSettings(nullSettings(), settingsEnv(map[string]string{
+		"BITBUCKET_ACCESS_TOKEN": "t", "BITBUCKET_MAX_RETRIES": "many", "BITBUCKET_INSECURE_SKIP_VERIFY": "maybe",
+		"BITBUCKET_BASE_URL": "ftp://x",
+	}))
+	for _, want := range []string{"BITBUCKET_MAX_RETRIES is \"many\"", "BITBUCKET_INSECURE_SKIP_VERIFY is \"maybe\"", "BITBUCKET_BASE_URL"} {
+		if !strings.Contains(fmt.Sprint(diags), want) {
+			t.Errorf("diags do not mention %q: %v", want, diags)
 		}
-		if s.cfg.BaseURL != bitbucket.DefaultCloudBaseURL || s.cfg.RequestTimeout != bitbucket.DefaultRequestTimeout || s.cfg.MaxRetries != bitbucket.DefaultMaxRetries {
-			t.Errorf("defaults = %q %s %d", s.cfg.BaseURL, s.cfg.RequestTimeout, s.cfg.MaxRetries)
-		}
-	})
-	t.Run("configuration wins over environment", func(t *testing.T) {
-		c := with(map[string]attr.Value{"base_url": types.StringValue("https://bitbucket.example.com/"), "max_retries": types.Int64Value(2)})
-		s, diags := resolveSettings(c, env(map[string]string{
-			"BITBUCKET_BASE_URL": "https://other.example.com", "BITBUCKET_MAX_RETRIES": "9", "BITBUCKET_ACCESS_TOKEN": "t",
-			"BITBUCKET_INSECURE_SKIP_VERIFY": "true", "BITBUCKET_REQUEST_TIMEOUT": "2m",
-		}))
-		if diags.HasError() {
-			t.Fatal(diags)
-		}
-		if s.cfg.BaseURL != "https://bitbucket.example.com" || s.cfg.MaxRetries != 2 || !s.cfg.InsecureSkipVerify || s.cfg.RequestTimeout != 2*time.Minute {
-			t.Errorf("got %+v", s.cfg)
-		}
-	})
-	t.Run("datacenter needs base_url", func(t *testing.T) {
-		c := with(map[string]attr.Value{"product": types.StringValue("datacenter"), "access_token": types.StringValue("t")})
-		_, diags := resolveSettings(c, env(nil))
-		if !diags.HasError() || !strings.Contains(fmt.Sprint(diags), "Missing base_url") {
-			t.Errorf("diags = %v", diags)
-		}
-	})
-	t.Run("incomplete pair names the missing attribute", func(t *testing.T) {
-		c := with(map[string]attr.Value{"username": types.StringValue("admin")})
-		_, diags := resolveSettings(c, env(nil))
-		if !strings.Contains(fmt.Sprint(diags), "username is set but token is not") {
-			t.Errorf("diags = %v", diags)
-		}
-	})
-	t.Run("plain http with Basic credentials warns", func(t *testing.T) {
-		c := with(map[string]attr.Value{"base_url": types.StringValue("http://bitbucket.example.com"),
-			"username": types.StringValue("admin"), "token": types.StringValue("pw")})
-		_, diags := resolveSettings(c, env(nil))
-		if diags.HasError() || diags.WarningsCount() != 1 || !strings.Contains(fmt.Sprint(diags), "Credentials travel in clear") {
-			t.Errorf("diags = %v", diags)
-		}
-		c["base_url"] = types.StringValue("https://bitbucket.example.com")
-		if _, diags := resolveSettings(c, env(nil)); diags.WarningsCount() != 0 {
-			t.Errorf("https: diags = %v", diags)
-		}
-	})
-	t.Run("base_url from the environment with credentials", func(t *testing.T) {
-		_, diags := resolveSettings(null, env(map[string]string{
-			"BITBUCKET_BASE_URL": "https://admin:s3cret@bitbucket.example.com", "BITBUCKET_ACCESS_TOKEN": "t"}))
-		if !strings.Contains(fmt.Sprint(diags), "holds credentials") || strings.Contains(fmt.Sprint(diags), "s3cret") {
-			t.Errorf("diags = %v", diags)
-		}
-	})
-	t.Run("no credentials", func(t *testing.T) {
-		_, diags := resolveSettings(null, env(nil))
-		if !strings.Contains(fmt.Sprint(diags), "Missing Bitbucket credentials") {
-			t.Errorf("diags = %v", diags)
-		}
-	})
-	t.Run("oauth on datacenter", func(t *testing.T) {
-		c := with(map[string]attr.Value{"product": types.StringValue("datacenter"), "base_url": types.StringValue("https://bitbucket.example.com")})
-		_, diags := resolveSettings(c, env(map[string]string{"BITBUCKET_OAUTH_CLIENT_ID": "id", "BITBUCKET_OAUTH_CLIENT_SECRET": "s"}))
-		if !strings.Contains(fmt.Sprint(diags), "Cloud only") {
-			t.Errorf("diags = %v", diags)
-		}
-	})
-	t.Run("bad environment values name the variable", func(t *testing.T) {
-		_, diags := resolveSettings(null, env(map[string]string{
-			"BITBUCKET_ACCESS_TOKEN": "t", "BITBUCKET_MAX_RETRIES": "many", "BITBUCKET_INSECURE_SKIP_VERIFY": "maybe",
-			"BITBUCKET_BASE_URL": "ftp://x",
-		}))
-		for _, want := range []string{"BITBUCKET_MAX_RETRIES is \"many\"", "BITBUCKET_INSECURE_SKIP_VERIFY is \"maybe\"", "BITBUCKET_BASE_URL"} {
-			if !strings.Contains(fmt.Sprint(diags), want) {
-				t.Errorf("diags do not mention %q: %v", want, diags)
-			}
-		}
-	})
-	t.Run("secrets are masked", func(t *testing.T) {
-		got := secretValues(bitbucket.Config{Token: "a", AccessToken: "b", OAuthClientSecret: "c", Username: "u"})
-		if strings.Join(got, ",") != "a,b,c" {
-			t.Errorf("secretValues = %v", got)
-		}
-	})
+	}
+}
+
+func TestResolveSettingsSecretsAreMasked(t *testing.T) {
+	got := secretValues(bitbucket.Config{Token: "a", AccessToken: "b", OAuthClientSecret: "c", Username: "u"})
+	if strings.Join(got, ",") != "a,b,c" {
+		t.Errorf("secretValues = %v", got)
+	}
 }
 
 // TestProviderSettingsTable: every setting of the table reaches the client's
@@ -544,13 +560,7 @@ func TestProviderSettingsTable(t *testing.T) {
 		"request_timeout":      {str("1m"), "2m", func(s resolvedSettings) string { return s.cfg.RequestTimeout.String() }, "1m0s", "2m0s"},
 		"max_retries":          {types.Int64Value(1), "3", func(s resolvedSettings) string { return fmt.Sprint(s.cfg.MaxRetries) }, "1", "3"},
 	}
-	null := providerValues{}
-	for _, p := range providerSettings {
-		null[p.name] = map[settingKind]attr.Value{settingBool: types.BoolNull(), settingWholeNumber: types.Int64Null()}[p.kind]
-		if null[p.name] == nil {
-			null[p.name] = types.StringNull()
-		}
-	}
+	null := nullSettings()
 	for _, p := range providerSettings {
 		t.Run(p.name, func(t *testing.T) {
 			sm, ok := samples[p.name]
