@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -102,12 +101,9 @@ func (d *AccessKeysDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	case scope.Repository != "" && scope.Project != "":
 		resp.Diagnostics.AddAttributeError(path.Root("project"), "Set repository or project, not both",
 			"A repository's keys are listed by workspace and repository; remove project.")
-	case scope.Repository == "" && rules.ProjectInWorkspace && scope.Project == "":
-		resp.Diagnostics.AddAttributeError(path.Root("project"), "Missing project",
-			fmt.Sprintf("On %s a project lives inside a workspace: set project (or repository).", product))
-	case scope.Project != "" && !rules.ProjectInWorkspace:
-		resp.Diagnostics.AddAttributeError(path.Root("project"), "project is not used on "+product,
-			fmt.Sprintf("On %s the project is the workspace: remove project.", product))
+	case scope.Repository == "":
+		// A project's keys: the same rule as the project key resource's.
+		addProjectKeyProblem(&resp.Diagnostics, m.Project, rules, product)
 	}
 	if resp.Diagnostics.HasError() {
 		return

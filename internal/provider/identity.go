@@ -38,8 +38,6 @@ var (
 	identityUser      = identityAttribute{"user", "Slug of the user who owns the token.", false}
 	identityHookID    = identityAttribute{"id", "The webhook's id: a UUID in braces on Cloud, a number on Data Center.", false}
 	identityTokenID   = identityAttribute{"id", "The token's id (a number, as a string).", false}
-	identityKeyID     = identityAttribute{"id", "The key's id (a number, as a string).", false}
-	identityProject   = identityAttribute{"project", "Cloud project key inside the workspace; null on Data Center, where the project is the workspace.", true}
 )
 
 // identitySchemaOf builds an identity schema; every attribute is required
@@ -53,18 +51,6 @@ func identitySchemaOf(attrs ...identityAttribute) identityschema.Schema {
 	}
 	return out
 }
-
-func (r *accessKeyResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	if r.level == bitbucket.AccessKeyLevelRepository {
-		resp.IdentitySchema = identitySchemaOf(identityWorkspace, identityRepo, identityKeyID)
-		return
-	}
-	resp.IdentitySchema = identitySchemaOf(identityWorkspace, identityProject, identityKeyID)
-}
-
-var (
-	_ resource.ResourceWithIdentity = &accessKeyResource{}
-)
 
 // attributeGetter is state, plan or config.
 type attributeGetter interface {

@@ -25,12 +25,12 @@ type accessKeyListResource struct {
 
 // NewRepositoryAccessKeyListResource lists repository access keys.
 func NewRepositoryAccessKeyListResource() list.ListResource {
-	return &accessKeyListResource{accessKeyResource{level: bitbucket.AccessKeyLevelRepository}}
+	return &accessKeyListResource{accessKeyResource{spec: accessKeyLevel(bitbucket.AccessKeyLevelRepository)}}
 }
 
 // NewProjectAccessKeyListResource lists project access keys.
 func NewProjectAccessKeyListResource() list.ListResource {
-	return &accessKeyListResource{accessKeyResource{level: bitbucket.AccessKeyLevelProject}}
+	return &accessKeyListResource{accessKeyResource{spec: accessKeyLevel(bitbucket.AccessKeyLevelProject)}}
 }
 
 var _ list.ListResourceWithConfigure = &accessKeyListResource{}
@@ -48,22 +48,8 @@ func (r *accessKeyListResource) ListResourceConfigSchema(_ context.Context, _ li
 				"this one is applied to the listed pages.",
 		},
 	}
-	description := "Lists the SSH access keys of a project: on Cloud those of `project` in `workspace`, on Data " +
-		"Center those of the project `workspace`."
-	if r.level == bitbucket.AccessKeyLevelRepository {
-		attributes["repository"] = schema.StringAttribute{
-			Optional: true, Validators: nonEmpty,
-			MarkdownDescription: "Repository slug. When omitted, the keys of every repository in the workspace are " +
-				"listed (every page of the repository list is read).",
-		}
-		description = "Lists the SSH access keys of a repository, or of every repository in a workspace."
-	} else {
-		attributes["project"] = schema.StringAttribute{
-			Optional: true, Validators: nonEmpty,
-			MarkdownDescription: "Bitbucket Cloud: the project key inside `workspace` (required). Data Center: leave " +
-				"unset, the project is `workspace`.",
-		}
-	}
+	attributes[r.spec.parent] = r.spec.listParentSchema
+	description := r.spec.listDescription
 	resp.Schema = schema.Schema{MarkdownDescription: description, Attributes: attributes}
 }
 
@@ -73,17 +59,13 @@ func (r *accessKeyListResource) List(ctx context.Context, req list.ListRequest, 
 		return
 	}
 	var diags diag.Diagnostics
-	var workspaceCfg, repository, project, label types.String
+	var workspaceCfg, parent, label types.String
 	diags.Append(req.Config.GetAttribute(ctx, path.Root("workspace"), &workspaceCfg)...)
 	diags.Append(req.Config.GetAttribute(ctx, path.Root("label"), &label)...)
-	if r.level == bitbucket.AccessKeyLevelRepository {
-		diags.Append(req.Config.GetAttribute(ctx, path.Root("repository"), &repository)...)
-	} else {
-		diags.Append(req.Config.GetAttribute(ctx, path.Root("project"), &project)...)
-	}
+	diags.Append(req.Config.GetAttribute(ctx, path.Root(r.spec.parent), &parent)...)
 	var scopes []bitbucket.AccessKeyScope
 	if !diags.HasError() {
-		scopes = r.listScopes(ctx, workspaceCfg, repository, project, &diags)
+		scopes = r.listScopes(ctx, workspaceCfg, parent, &diags)
 	}
 	if diags.HasError() {
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
@@ -118,34 +100,20 @@ func (r *accessKeyListResource) List(ctx context.Context, req list.ListRequest, 
 }
 
 // listScopes are the repositories or the project whose keys are listed.
-func (r *accessKeyListResource) listScopes(ctx context.Context, workspaceCfg, repository, project types.String, diags *diag.Diagnostics) []bitbucket.AccessKeyScope {
+func (r *accessKeyListResource) listScopes(ctx context.Context, workspaceCfg, parent types.String, diags *diag.Diagnostics) []bitbucket.AccessKeyScope {
 	workspace := r.data.workspaceOf(workspaceCfg, diags)
 	if diags.HasError() {
 		return nil
 	}
-	if r.level == bitbucket.AccessKeyLevelProject {
-		inWorkspace := r.data.client.AccessKeyRules(r.level).ProjectInWorkspace
-		switch {
-		case inWorkspace && project.ValueString() == "":
-			diags.AddAttributeError(path.Root("project"), "Missing project",
-				"On Bitbucket Cloud a project's keys are listed per project: set project to the project key inside "+workspace+".")
-		case !inWorkspace && project.ValueString() != "":
-			diags.AddAttributeError(path.Root("project"), "Unexpected project",
-				"On Bitbucket Data Center the project is the workspace: leave project unset.")
-		}
-		return []bitbucket.AccessKeyScope{{Workspace: workspace, Project: project.ValueString()}}
-	}
-	if repository.ValueString() != "" {
-		return []bitbucket.AccessKeyScope{{Workspace: workspace, Repository: repository.ValueString()}}
-	}
-	repos, err := r.data.client.ListRepositories(ctx, workspace, bitbucket.RepositoryFilter{})
-	if err != nil {
-		clientErrorDiagnostic(diags, r.data.client, "list the repositories of "+workspace, err)
+	rules := r.data.client.AccessKeyRules(r.spec.level)
+	product := productName(r.data.client.Product())
+	if summary, detail := r.spec.parentProblem(parent, rules, product); summary != "" {
+		diags.AddAttributeError(path.Root(r.spec.parent), summary, detail)
 		return nil
 	}
-	scopes := make([]bitbucket.AccessKeyScope, 0, len(repos))
-	for _, repo := range repos {
-		scopes = append(scopes, bitbucket.AccessKeyScope{Workspace: workspace, Repository: repo.Slug})
+	scopes, err := r.spec.listScopes(ctx, r.data.client, workspace, parent.ValueString())
+	if err != nil {
+		clientErrorDiagnostic(diags, r.data.client, "list the repositories of "+workspace, err)
 	}
 	return scopes
 }
@@ -157,14 +125,7 @@ func (r *accessKeyListResource) listResult(ctx context.Context, req list.ListReq
 	result.DisplayName = fmt.Sprintf("%s (%s)", key.Label, describeKey(scope, key.ID))
 	m := accessKeyModel{Workspace: types.StringValue(scope.Workspace), PublicKey: types.StringNull(), PrivateKey: types.StringNull()}
 	fillKey(&m, key)
-	parent := keyParent{Repository: types.StringNull(), Project: types.StringNull()}
-	if scope.Repository != "" {
-		parent.Repository = types.StringValue(scope.Repository)
-	}
-	if scope.Project != "" {
-		parent.Project = types.StringValue(scope.Project)
-	}
-	r.setModel(ctx, result.Resource.Set, m, parent, &result.Diagnostics)
+	r.setModel(ctx, result.Resource.Set, m, parentOf(scope), &result.Diagnostics)
 	syncIdentity(ctx, result.Resource, result.Identity, &result.Diagnostics)
 	return result
 }

@@ -35,8 +35,8 @@ import (
 // or a project (Cloud "deploy keys", Data Center "access keys"). What each
 // product allows comes from the client's AccessKeyRules.
 type accessKeyResource struct {
-	level bitbucket.AccessKeyLevel
-	data  *providerData
+	spec *accessKeyLevelSpec
+	data *providerData
 }
 
 // accessKeyModel holds the attributes both levels share.
@@ -176,7 +176,7 @@ func (keyAlgorithmMatchesKey) ValidateString(ctx context.Context, req validator.
 }
 
 func (r *accessKeyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_" + string(r.level) + "_access_key"
+	resp.TypeName = req.ProviderTypeName + "_" + string(r.spec.level) + "_access_key"
 }
 
 func (r *accessKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -227,7 +227,7 @@ func (r *accessKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 		},
 		"permission": schema.StringAttribute{
 			Optional: true, Computed: true,
-			MarkdownDescription: permissionMarkdown(r.level),
+			MarkdownDescription: r.spec.permissionMarkdown(),
 		},
 		"fingerprint": schema.StringAttribute{
 			Computed:            true,
@@ -244,46 +244,13 @@ func (r *accessKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			MarkdownDescription: "When the key last authenticated (RFC 3339, UTC), where the product reports it; null until then.",
 		},
 	}
-	var description string
-	if r.level == bitbucket.AccessKeyLevelRepository {
-		attributes["repository"] = schema.StringAttribute{
-			Required:            true,
-			MarkdownDescription: "Repository slug. Changing it replaces the key.",
-			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			Validators:          []validator.String{repositoryValidator},
-		}
-		description = "Manages an SSH access key of a repository: Bitbucket Cloud repository access keys (\"deploy " +
-			"keys\", read-only) and Bitbucket Data Center repository access keys (read or read/write). A service " +
-			"holding the private key can clone the repository over SSH without a user account."
-	} else {
-		attributes["project"] = schema.StringAttribute{
-			Optional: true,
-			MarkdownDescription: "Bitbucket Cloud: the key of the project inside `workspace` (required). Bitbucket " +
-				"Data Center: leave unset, the project is `workspace` (setting it is an error). Checked at plan time. " +
-				"Changing it replaces the key.",
-			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			Validators:    []validator.String{workspaceValidator},
-		}
-		description = "Manages an SSH access key of a project: it reaches every repository of the project. On " +
-			"Bitbucket Cloud a project lives inside a workspace (set `workspace` and `project`; keys are read-only " +
-			"and cannot be changed, so any change makes a new key); on Bitbucket Data Center the project is the " +
-			"`workspace` (read or read/write, permission changed in place)."
-	}
+	attributes[r.spec.parent] = r.spec.parentSchema
+	description := r.spec.description
 	description += " The public key is supplied, or the provider generates a key pair (Ed25519 by default) and keeps " +
 		"the private key in state. If the answer to a create is lost, the provider adopts the key with the same " +
 		"fingerprint instead of adding a second one. A key deleted outside Terraform is created again; a permission " +
 		"changed outside Terraform shows as a diff."
 	resp.Schema = schema.Schema{MarkdownDescription: description, Attributes: attributes}
-}
-
-// permissionMarkdown documents `permission` per level, from both products' rules.
-func permissionMarkdown(level bitbucket.AccessKeyLevel) string {
-	read, write := "REPO_READ", "REPO_WRITE"
-	if level == bitbucket.AccessKeyLevelProject {
-		read, write = "PROJECT_READ", "PROJECT_WRITE"
-	}
-	return fmt.Sprintf("`%s` (default) or `%s`. Bitbucket Cloud access keys are read-only, so on Cloud only `%s` is "+
-		"valid. Checked at plan time. Changed in place on Data Center.", read, write, read)
 }
 
 func (r *accessKeyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -297,22 +264,11 @@ type keyParent struct {
 }
 
 func (r *accessKeyResource) getModel(ctx context.Context, get func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) (accessKeyModel, keyParent) {
-	if r.level == bitbucket.AccessKeyLevelRepository {
-		var m repositoryAccessKeyModel
-		diags.Append(get(ctx, &m)...)
-		return m.accessKeyModel, keyParent{Repository: m.Repository, Project: types.StringNull()}
-	}
-	var m projectAccessKeyModel
-	diags.Append(get(ctx, &m)...)
-	return m.accessKeyModel, keyParent{Project: m.Project, Repository: types.StringNull()}
+	return r.spec.get(ctx, get, diags)
 }
 
 func (r *accessKeyResource) setModel(ctx context.Context, set func(context.Context, any) diag.Diagnostics, m accessKeyModel, p keyParent, diags *diag.Diagnostics) {
-	if r.level == bitbucket.AccessKeyLevelRepository {
-		diags.Append(set(ctx, repositoryAccessKeyModel{accessKeyModel: m, Repository: p.Repository})...)
-		return
-	}
-	diags.Append(set(ctx, projectAccessKeyModel{accessKeyModel: m, Project: p.Project})...)
+	r.spec.set(ctx, set, m, p, diags)
 }
 
 func keyScope(m accessKeyModel, p keyParent) bitbucket.AccessKeyScope {
@@ -331,52 +287,65 @@ func (r *accessKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 		return // destroy, or provider not configured yet
 	}
 	plan, _ := r.getModel(ctx, req.Plan.Get, &resp.Diagnostics)
-	config, configParent := r.getModel(ctx, req.Config.Get, &resp.Diagnostics)
+	config, _ := r.getModel(ctx, req.Config.Get, &resp.Diagnostics)
+	var configParent types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(r.spec.parent), &configParent)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	if !planDefaultWorkspace(ctx, r.data, plan.Workspace, req, resp) {
 		return
 	}
-	rules := r.data.client.AccessKeyRules(r.level)
+	rules := r.data.client.AccessKeyRules(r.spec.level)
 	product := productName(r.data.client.Product())
-
-	if r.level == bitbucket.AccessKeyLevelProject && !configParent.Project.IsUnknown() {
-		switch {
-		case rules.ProjectInWorkspace && configParent.Project.IsNull():
-			resp.Diagnostics.AddAttributeError(path.Root("project"), "Missing project",
-				fmt.Sprintf("On %s a project lives inside a workspace: set project to the project's key (and workspace "+
-					"to its workspace).", product))
-		case !rules.ProjectInWorkspace && !configParent.Project.IsNull():
-			resp.Diagnostics.AddAttributeError(path.Root("project"), "project is not used on "+product,
-				fmt.Sprintf("On %s the project is the workspace: set workspace to the project key and remove project.", product))
-		}
+	if summary, detail := r.spec.parentProblem(configParent, rules, product); summary != "" {
+		resp.Diagnostics.AddAttributeError(path.Root(r.spec.parent), summary, detail)
 	}
+	plan.Permission = r.planPermission(ctx, config.Permission, plan.Permission, rules, product, resp)
+	if !planPublicKey(ctx, config, plan, rules, product, resp) || req.State.Raw.IsNull() {
+		return
+	}
+	state, _ := r.getModel(ctx, req.State.Get, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	planKeyReplacement(plan, state, rules, resp)
+	// Warnings for the reviewer about what this change does (plan and
+	// state are both read here) are added at this point.
+	keepStateWhenUnchanged(ctx, r, req, resp)
+}
 
-	// permission: the product's default when unset; checked against the rules.
+// planPermission plans the product's default permission when none is
+// configured and refuses one the product and level do not allow; it
+// returns the planned permission.
+func (r *accessKeyResource) planPermission(ctx context.Context, configured, planned types.String, rules bitbucket.AccessKeyRules, product string, resp *resource.ModifyPlanResponse) types.String {
 	switch {
-	case config.Permission.IsUnknown():
-	case config.Permission.IsNull():
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("permission"), rules.Permissions[0])...)
-		plan.Permission = types.StringValue(rules.Permissions[0])
-	case !slices.Contains(rules.Permissions, config.Permission.ValueString()):
+	case configured.IsUnknown():
+	case configured.IsNull():
+		planned = types.StringValue(rules.Permissions[0])
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("permission"), planned)...)
+	case !slices.Contains(rules.Permissions, configured.ValueString()):
 		detail := fmt.Sprintf("%q is not a valid permission for a %s access key on %s. Valid values: %s.",
-			config.Permission.ValueString(), r.level, product, strings.Join(rules.Permissions, ", "))
+			configured.ValueString(), r.spec.level, product, strings.Join(rules.Permissions, ", "))
 		if rules.ReadOnlyReason != "" {
 			detail += " " + rules.ReadOnlyReason
 		}
 		resp.Diagnostics.AddAttributeError(path.Root("permission"), "Invalid access key permission", detail)
 	}
+	return planned
+}
 
-	// The key: a supplied one is checked and fingerprinted now; a generated
-	// one keeps what state has, or is new.
+// planPublicKey checks a supplied key and plans what follows from it
+// (fingerprint, algorithm, no private key); for a generated key it plans
+// the default algorithm. It reports false when the key is refused.
+func planPublicKey(ctx context.Context, config, plan accessKeyModel, rules bitbucket.AccessKeyRules, product string, resp *resource.ModifyPlanResponse) bool {
 	switch {
 	case config.PublicKey.IsUnknown():
 	case !config.PublicKey.IsNull():
 		key, problem := checkPublicKey(config.PublicKey.ValueString(), rules)
 		if problem != "" {
 			resp.Diagnostics.AddAttributeError(path.Root("public_key"), "Invalid public key", problem+" ("+product+")")
-			return
+			return false
 		}
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("fingerprint"), key.Fingerprint)...)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("key_algorithm"), algorithmOfType(key.Type))...)
@@ -384,22 +353,17 @@ func (r *accessKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	case config.KeyAlgorithm.IsNull() && plan.KeyAlgorithm.IsUnknown():
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("key_algorithm"), keyAlgorithms[0])...)
 	}
+	return true
+}
 
-	if req.State.Raw.IsNull() {
-		return
-	}
-	state, _ := r.getModel(ctx, req.State.Get, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	// What the product cannot change in place needs a new key.
+// planKeyReplacement: what the product cannot change in place needs a new key.
+func planKeyReplacement(plan, state accessKeyModel, rules bitbucket.AccessKeyRules, resp *resource.ModifyPlanResponse) {
 	if !plan.Label.Equal(state.Label) && !rules.LabelUpdatable {
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("label"))
 	}
 	if !plan.Permission.IsUnknown() && !plan.Permission.Equal(state.Permission) && !rules.PermissionUpdatable {
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("permission"))
 	}
-	keepStateWhenUnchanged(ctx, r, req, resp)
 }
 
 // keepStateWhenUnchanged plans the state as it is when no attribute a user
@@ -559,34 +523,32 @@ func (r *accessKeyResource) ImportState(ctx context.Context, req resource.Import
 	if importByIdentity(ctx, r.data, req, resp, nil) {
 		return
 	}
-	keyID := importPart{"id", "the key's number", bitbucket.CheckObjectNumber}
-	parts := []importPart{importWorkspace, keyID}
-	switch {
-	case r.level == bitbucket.AccessKeyLevelRepository:
-		parts = []importPart{importWorkspace, importRepository, keyID}
-	case strings.Count(req.ID, "/") == 2:
-		// Cloud: <workspace>/<project>/<id>; Data Center: <workspace>/<id>, workspace = the project key.
-		parts = []importPart{importWorkspace, importCloudProject, keyID}
-	}
-	importIntoState(ctx, r.data, req.ID, resp, parts...)
+	importIntoState(ctx, r.data, req.ID, resp, r.spec.importParts(req.ID)...)
 }
 
 var (
 	_ resource.ResourceWithImportState = &accessKeyResource{}
 	_ resource.ResourceWithModifyPlan  = &accessKeyResource{}
 	_ resource.ResourceWithConfigure   = &accessKeyResource{}
+	_ resource.ResourceWithIdentity    = &accessKeyResource{}
 )
+
+// IdentitySchema: workspace, then the level's parent (Cloud project, or
+// repository) and the key's id; see identity.go for how identities work.
+func (r *accessKeyResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identitySchemaOf(append([]identityAttribute{identityWorkspace}, r.spec.identity...)...)
+}
 
 // NewRepositoryAccessKeyResource returns bitbucket_repository_access_key
 // (Cloud /repositories/{ws}/{repo}/deploy-keys, Data Center
 // /rest/keys/1.0/projects/{key}/repos/{slug}/ssh).
 func NewRepositoryAccessKeyResource() resource.Resource {
-	return &accessKeyResource{level: bitbucket.AccessKeyLevelRepository}
+	return &accessKeyResource{spec: accessKeyLevel(bitbucket.AccessKeyLevelRepository)}
 }
 
 // NewProjectAccessKeyResource returns bitbucket_project_access_key (Cloud
 // /workspaces/{ws}/projects/{project}/deploy-keys, Data Center
 // /rest/keys/1.0/projects/{key}/ssh).
 func NewProjectAccessKeyResource() resource.Resource {
-	return &accessKeyResource{level: bitbucket.AccessKeyLevelProject}
+	return &accessKeyResource{spec: accessKeyLevel(bitbucket.AccessKeyLevelProject)}
 }
