@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/emulator"
@@ -13,7 +16,9 @@ import (
 // TestAccAccessKeysDataSource lists a repository's and a project's keys on
 // both products, every page, with what each key reports.
 func TestAccAccessKeysDataSource(t *testing.T) {
+	t.Parallel() // each product's subtest starts its own emulator
 	bothProducts(t, func(t *testing.T, product emulator.Product) {
+		t.Parallel()
 		srv := startEmulator(t, product)
 		client := testClient(t, srv)
 		repo := bitbucket.AccessKeyScope{Workspace: seededWorkspace(product), Repository: "api-service"}
@@ -55,18 +60,25 @@ data "bitbucket_access_keys" "project" {
   %[2]s
 }
 `, seededWorkspace(product), projectLine),
-				Check: tfresource.ComposeTestCheckFunc(
-					tfresource.TestCheckResourceAttr("data.bitbucket_access_keys.repo", "access_keys.#", fmt.Sprint(repoKeys)),
-					tfresource.TestCheckResourceAttr("data.bitbucket_access_keys.repo", "access_keys.0.id", first.ID),
-					tfresource.TestCheckResourceAttr("data.bitbucket_access_keys.repo", "access_keys.0.label", "key-00"),
-					tfresource.TestCheckResourceAttr("data.bitbucket_access_keys.repo", "access_keys.0.fingerprint", first.Fingerprint),
-					tfresource.TestCheckResourceAttr("data.bitbucket_access_keys.repo", "access_keys.0.permission", "REPO_READ"),
-					tfresource.TestCheckResourceAttr("data.bitbucket_access_keys.repo", "access_keys.11.label", "key-11"),
-					tfresource.TestCheckResourceAttr("data.bitbucket_access_keys.project", "access_keys.#", "1"),
-					tfresource.TestCheckResourceAttr("data.bitbucket_access_keys.project", "access_keys.0.label", "project-key"),
-					tfresource.TestCheckResourceAttr("data.bitbucket_access_keys.project", "access_keys.0.permission", readPermission),
-				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					keysList("repo", knownvalue.ListSizeExact(repoKeys)),
+					keysList("repo", knownvalue.ListPartial(map[int]knownvalue.Check{
+						0: knownvalue.ObjectPartial(map[string]knownvalue.Check{
+							"id": knownvalue.StringExact(first.ID), "label": knownvalue.StringExact("key-00"),
+							"fingerprint": knownvalue.StringExact(first.Fingerprint), "permission": knownvalue.StringExact("REPO_READ"),
+						}),
+						repoKeys - 1: knownvalue.ObjectPartial(map[string]knownvalue.Check{"label": knownvalue.StringExact("key-11")}),
+					})),
+					keysList("project", knownvalue.ListExact([]knownvalue.Check{knownvalue.ObjectPartial(map[string]knownvalue.Check{
+						"label": knownvalue.StringExact("project-key"), "permission": knownvalue.StringExact(readPermission),
+					})})),
+				},
 			}},
 		})
 	})
+}
+
+// keysList checks the access_keys list of data source bitbucket_access_keys.<name>.
+func keysList(name string, check knownvalue.Check) statecheck.StateCheck {
+	return statecheck.ExpectKnownValue("data.bitbucket_access_keys."+name, tfjsonpath.New("access_keys"), check)
 }

@@ -1,14 +1,18 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
@@ -69,31 +73,54 @@ func onlyAccessKey(t *testing.T, srv *emulator.Server) emulator.AccessKey {
 	return keys[0]
 }
 
-// stateMatchesKey checks that state tracks the emulator's one key, and that a
-// generated private key belongs to the registered public key.
-func stateMatchesKey(t *testing.T, srv *emulator.Server, name string, generated bool) tfresource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		key := onlyAccessKey(t, srv)
-		attrs := s.RootModule().Resources[name].Primary.Attributes
-		if attrs["id"] != key.ID || attrs["fingerprint"] != key.Fingerprint || attrs["label"] != key.Label {
-			return fmt.Errorf("state (id %q, fingerprint %q, label %q) does not track the emulator's key %+v",
-				attrs["id"], attrs["fingerprint"], attrs["label"], key)
+// keyTracksEmulator checks that state tracks the emulator's one key, and
+// that a generated private key belongs to the registered public key.
+type keyTracksEmulator struct {
+	t         *testing.T
+	srv       *emulator.Server
+	address   string
+	generated bool
+}
+
+func (c keyTracksEmulator) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	key := onlyAccessKey(c.t, c.srv)
+	var attrs map[string]any
+	if req.State != nil && req.State.Values != nil && req.State.Values.RootModule != nil {
+		for _, r := range req.State.Values.RootModule.Resources {
+			if r.Address == c.address {
+				attrs = r.AttributeValues
+			}
 		}
-		if key.Permission != "" && attrs["permission"] != key.Permission {
-			return fmt.Errorf("state permission %q, emulator %q", attrs["permission"], key.Permission)
-		}
-		if !generated {
-			return nil
-		}
-		signer, err := ssh.ParsePrivateKey([]byte(attrs["private_key_openssh"]))
-		if err != nil {
-			return fmt.Errorf("private_key_openssh is not an OpenSSH private key: %w", err)
-		}
-		if got := ssh.FingerprintSHA256(signer.PublicKey()); got != key.Fingerprint {
-			return fmt.Errorf("the private key's public half has fingerprint %s, the registered key %s", got, key.Fingerprint)
-		}
-		return nil
 	}
+	str := func(name string) string { s, _ := attrs[name].(string); return s }
+	switch {
+	case attrs == nil:
+		resp.Error = fmt.Errorf("%s is not in state", c.address)
+	case str("id") != key.ID || str("fingerprint") != key.Fingerprint || str("label") != key.Label:
+		resp.Error = fmt.Errorf("state (id %q, fingerprint %q, label %q) does not track the emulator's key %+v",
+			str("id"), str("fingerprint"), str("label"), key)
+	case key.Permission != "" && str("permission") != key.Permission:
+		resp.Error = fmt.Errorf("state permission %q, emulator %q", str("permission"), key.Permission)
+	case c.generated:
+		signer, err := ssh.ParsePrivateKey([]byte(str("private_key_openssh")))
+		if err != nil {
+			resp.Error = fmt.Errorf("private_key_openssh is not an OpenSSH private key: %w", err)
+		} else if got := ssh.FingerprintSHA256(signer.PublicKey()); got != key.Fingerprint {
+			resp.Error = fmt.Errorf("the private key's public half has fingerprint %s, the registered key %s", got, key.Fingerprint)
+		}
+	}
+}
+
+// emulatorCheck is a state check of what the emulator holds or counted.
+type emulatorCheck func() error
+
+func (f emulatorCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = f()
+}
+
+// expectString is a state check of one string attribute.
+func expectString(address, attribute string, check knownvalue.Check) statecheck.StateCheck {
+	return statecheck.ExpectKnownValue(address, tfjsonpath.New(attribute), check)
 }
 
 func noAccessKeysLeft(srv *emulator.Server) func(*terraform.State) error {
@@ -109,9 +136,12 @@ func noAccessKeysLeft(srv *emulator.Server) func(*terraform.State) error {
 // (in place where the product can, else a new key), drift (changed and
 // deleted out of band) and delete, for both resources on both products.
 func TestAccAccessKeyLifecycle(t *testing.T) {
+	t.Parallel() // every subtest starts its own emulator
 	bothProducts(t, func(t *testing.T, product emulator.Product) {
+		t.Parallel()
 		for _, c := range accessKeyCases(product) {
 			t.Run(c.typeName, func(t *testing.T) {
+				t.Parallel()
 				srv := startEmulator(t, product)
 				res := c.typeName + ".test"
 				base := accessKeyConfig(srv, c, `label = "ci"`)
@@ -131,13 +161,13 @@ func TestAccAccessKeyLifecycle(t *testing.T) {
 					Steps: []tfresource.TestStep{
 						{
 							Config: base,
-							Check: tfresource.ComposeTestCheckFunc(
-								stateMatchesKey(t, srv, res, true),
-								tfresource.TestCheckResourceAttr(res, "key_algorithm", "ED25519"),
-								tfresource.TestCheckResourceAttr(res, "permission", c.read),
-								tfresource.TestMatchResourceAttr(res, "public_key", regexp.MustCompile(`^ssh-ed25519 `)),
-								tfresource.TestCheckResourceAttrSet(res, "created_at"),
-							),
+							ConfigStateChecks: []statecheck.StateCheck{
+								keyTracksEmulator{t, srv, res, true},
+								expectString(res, "key_algorithm", knownvalue.StringExact("ED25519")),
+								expectString(res, "permission", knownvalue.StringExact(c.read)),
+								expectString(res, "public_key", knownvalue.StringRegexp(regexp.MustCompile(`^ssh-ed25519 `))),
+								expectString(res, "created_at", knownvalue.NotNull()),
+							},
 						},
 						{Config: base, PlanOnly: true}, // read: nothing to change
 						{
@@ -148,9 +178,9 @@ func TestAccAccessKeyLifecycle(t *testing.T) {
 							ImportStateVerifyIgnore: []string{"private_key_openssh"},
 						},
 						{
-							Config:           updated,
-							ConfigPlanChecks: planAction(res, updateAction),
-							Check:            stateMatchesKey(t, srv, res, true),
+							Config:            updated,
+							ConfigPlanChecks:  planAction(res, updateAction),
+							ConfigStateChecks: []statecheck.StateCheck{keyTracksEmulator{t, srv, res, true}},
 						},
 						{
 							// Changed outside Terraform: the next plan puts it back.
@@ -171,7 +201,7 @@ func TestAccAccessKeyLifecycle(t *testing.T) {
 							ConfigPlanChecks: planAction(res, map[bool]plancheck.ResourceActionType{
 								true: plancheck.ResourceActionDestroyBeforeCreate, false: plancheck.ResourceActionUpdate,
 							}[updateAction == plancheck.ResourceActionDestroyBeforeCreate]),
-							Check: stateMatchesKey(t, srv, res, true),
+							ConfigStateChecks: []statecheck.StateCheck{keyTracksEmulator{t, srv, res, true}},
 						},
 						{
 							// Deleted outside Terraform: created again.
@@ -180,9 +210,9 @@ func TestAccAccessKeyLifecycle(t *testing.T) {
 									t.Fatal(err)
 								}
 							},
-							Config:           updated,
-							ConfigPlanChecks: planAction(res, plancheck.ResourceActionCreate),
-							Check:            stateMatchesKey(t, srv, res, true),
+							Config:            updated,
+							ConfigPlanChecks:  planAction(res, plancheck.ResourceActionCreate),
+							ConfigStateChecks: []statecheck.StateCheck{keyTracksEmulator{t, srv, res, true}},
 						},
 					},
 				})
@@ -195,9 +225,12 @@ func TestAccAccessKeyLifecycle(t *testing.T) {
 // provider adopts the key with the same fingerprint: one POST, one key,
 // tracked in state.
 func TestAccAccessKeyLostCreateAnswer(t *testing.T) {
+	t.Parallel() // every subtest starts its own emulator
 	bothProducts(t, func(t *testing.T, product emulator.Product) {
+		t.Parallel()
 		for _, c := range accessKeyCases(product) {
 			t.Run(c.typeName, func(t *testing.T) {
+				t.Parallel()
 				srv := startEmulator(t, product)
 				res := c.typeName + ".test"
 				tfresource.Test(t, tfresource.TestCase{
@@ -208,15 +241,15 @@ func TestAccAccessKeyLostCreateAnswer(t *testing.T) {
 							srv.InjectFault(emulator.Fault{Method: "POST", Route: c.route, Kind: emulator.FaultDropResponse, Times: 1})
 						},
 						Config: accessKeyConfig(srv, c, `label = "lost"`),
-						Check: tfresource.ComposeTestCheckFunc(
-							stateMatchesKey(t, srv, res, true),
-							func(*terraform.State) error {
+						ConfigStateChecks: []statecheck.StateCheck{
+							keyTracksEmulator{t, srv, res, true},
+							emulatorCheck(func() error {
 								if n := srv.RequestCount("POST", c.route); n != 1 {
 									return fmt.Errorf("%d creates sent, want 1 (the lost one, then adoption)", n)
 								}
 								return nil
-							},
-						),
+							}),
+						},
 					}},
 				})
 			})
@@ -228,7 +261,9 @@ func TestAccAccessKeyLostCreateAnswer(t *testing.T) {
 // registered as given, no private key is kept, and the plan stays empty
 // although Cloud returns the key without its comment.
 func TestAccAccessKeySuppliedPublicKey(t *testing.T) {
+	t.Parallel() // every subtest starts its own emulator
 	bothProducts(t, func(t *testing.T, product emulator.Product) {
+		t.Parallel()
 		c := accessKeyCases(product)[0]
 		srv := startEmulator(t, product)
 		public, _, err := generateKeyPair("ECDSA")
@@ -244,12 +279,12 @@ func TestAccAccessKeySuppliedPublicKey(t *testing.T) {
 			Steps: []tfresource.TestStep{
 				{
 					Config: config,
-					Check: tfresource.ComposeTestCheckFunc(
-						stateMatchesKey(t, srv, res, false),
-						tfresource.TestCheckResourceAttr(res, "public_key", public),
-						tfresource.TestCheckResourceAttr(res, "key_algorithm", "ECDSA"),
-						tfresource.TestCheckNoResourceAttr(res, "private_key_openssh"),
-					),
+					ConfigStateChecks: []statecheck.StateCheck{
+						keyTracksEmulator{t, srv, res, false},
+						expectString(res, "public_key", knownvalue.StringExact(public)),
+						expectString(res, "key_algorithm", knownvalue.StringExact("ECDSA")),
+						expectString(res, "private_key_openssh", knownvalue.Null()),
+					},
 				},
 				{Config: config, PlanOnly: true},
 			},
@@ -260,6 +295,7 @@ func TestAccAccessKeySuppliedPublicKey(t *testing.T) {
 // TestAccAccessKeyPlanTimeChecks: what a product refuses fails the plan,
 // naming the attribute, before any request that cannot work.
 func TestAccAccessKeyPlanTimeChecks(t *testing.T) {
+	t.Parallel()
 	cloud := startEmulator(t, emulator.Cloud)
 	dc := startEmulator(t, emulator.DataCenter)
 	cases := map[string]struct {
@@ -297,14 +333,19 @@ func TestAccAccessKeyPlanTimeChecks(t *testing.T) {
 			errorText(`Invalid public key`, `public_key`, `ssh-rsa`, `ssh-ed25519`),
 		},
 	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			tfresource.Test(t, tfresource.TestCase{
-				ProtoV6ProviderFactories: testProviderFactories(),
-				Steps:                    []tfresource.TestStep{{Config: tc.config, ExpectError: tc.want, PlanOnly: true}},
+	// The cases share the two emulators and run side by side; the group
+	// returns when all are done, then no key may have been made.
+	t.Run("cases", func(t *testing.T) {
+		for name, tc := range cases {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				tfresource.Test(t, tfresource.TestCase{
+					ProtoV6ProviderFactories: testProviderFactories(),
+					Steps:                    []tfresource.TestStep{{Config: tc.config, ExpectError: tc.want, PlanOnly: true}},
+				})
 			})
-		})
-	}
+		}
+	})
 	for _, srv := range []*emulator.Server{cloud, dc} {
 		if n := len(srv.AccessKeys()); n != 0 {
 			t.Errorf("%s: %d keys created by plans that should have failed", srv.Product(), n)
@@ -315,6 +356,7 @@ func TestAccAccessKeyPlanTimeChecks(t *testing.T) {
 // TestAccAccessKeyAlreadyRegistered: a key already on the repository is an
 // error that names its id and the import ID.
 func TestAccAccessKeyAlreadyRegistered(t *testing.T) {
+	t.Parallel()
 	srv := startEmulator(t, emulator.DataCenter)
 	c := accessKeyCases(emulator.DataCenter)[0]
 	public, _, err := generateKeyPair("ED25519")
