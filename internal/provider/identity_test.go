@@ -163,6 +163,7 @@ func TestAccAccessTokenIdentity(t *testing.T) {
 // reads the same key with an empty plan (the generated private key is not
 // readable, so it is left out of the comparison by the no-op check alone).
 func TestAccAccessKeyIdentity(t *testing.T) {
+	// Not parallel: useTerraformAtLeast points this test at the newer Terraform with t.Setenv.
 	useTerraformAtLeast(t, terraformIdentity, "resource identity")
 	bothProducts(t, func(t *testing.T, product emulator.Product) {
 		for _, c := range accessKeyCases(product) {

@@ -237,6 +237,7 @@ list "bitbucket_user_access_token" "mine" {
 // TestAccAccessKeyQuery: SSH keys registered outside Terraform are found on
 // every repository of a workspace and on a project, by label too.
 func TestAccAccessKeyQuery(t *testing.T) {
+	// Not parallel: useTerraformAtLeast points this test at the newer Terraform with t.Setenv.
 	useTerraformAtLeast(t, terraformQuery, "terraform query (list resources)")
 	bothProducts(t, func(t *testing.T, product emulator.Product) {
 		srv := startEmulator(t, product)
