@@ -168,7 +168,7 @@ func TestEphemeralTokenOpenInterrupted(t *testing.T) {
 	e.srv.InjectFault(emulator.Fault{Method: "PUT", Route: projectTokensRoute, Kind: emulator.FaultLateAnswer, Delay: time.Hour, Times: 1})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		for len(tokensNamed(e.srv, "open-interrupted")) == 0 {
+		for len(tokensOfCreate(e.srv, "open-interrupted")) == 0 {
 			time.Sleep(10 * time.Millisecond)
 		}
 		cancel()
@@ -177,7 +177,7 @@ func TestEphemeralTokenOpenInterrupted(t *testing.T) {
 	if !strings.Contains(failed, "interrupted") {
 		t.Errorf("Open's diagnostics do not say it was interrupted: %q", failed)
 	}
-	if n := len(tokensNamed(e.srv, "open-interrupted")); n != 0 {
+	if n := len(tokensOfCreate(e.srv, "open-interrupted")); n != 0 {
 		t.Errorf("%d tokens live after an interrupted Open: nobody will close them", n)
 	}
 }

@@ -50,6 +50,19 @@ func tokensNamed(srv *emulator.Server, name string) []emulator.AccessToken {
 	return out
 }
 
+// tokensOfCreate are the tokens a create of name may have left: named name,
+// or still under its creation name (creationName: name-tf<8 hex>).
+func tokensOfCreate(srv *emulator.Server, name string) []emulator.AccessToken {
+	creation := regexp.MustCompile("^" + regexp.QuoteMeta(name) + "-tf[0-9a-f]{8}$")
+	var out []emulator.AccessToken
+	for _, t := range srv.AccessTokens() {
+		if t.Name == name || creation.MatchString(t.Name) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // onlyTokenNamed is the one emulator token with this name; the test fails
 // unless there is exactly one.
 func onlyTokenNamed(t *testing.T, srv *emulator.Server, name string) emulator.AccessToken {
