@@ -7,6 +7,7 @@ resource "bitbucket_project_access_key" "mirror" {
 
 # Bitbucket Data Center: the project is the workspace; leave project unset.
 resource "bitbucket_project_access_key" "release" {
+  provider      = bitbucket.datacenter
   workspace     = "PRJ"
   label         = "release"
   permission    = "PROJECT_WRITE"

@@ -15,6 +15,7 @@ output "ci_private_key" {
 
 # A key you already have; on Data Center it may also push.
 resource "bitbucket_repository_access_key" "deploy" {
+  provider   = bitbucket.datacenter
   workspace  = "PRJ"
   repository = "web-app"
   label      = "deploy"
