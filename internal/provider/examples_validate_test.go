@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -88,36 +89,63 @@ func TestExamplesValidateWithEachOthersProviderBlocks(t *testing.T) {
 	}
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
-			h := newCLIHarness(t, nil)
-			own := map[string]bool{}
-			hasRequiredProviders := false
-			for f, text := range modules[name] {
-				for _, b := range providerBlockPattern.FindAllString(text, -1) {
-					own[providerAlias(b)] = true
-				}
-				hasRequiredProviders = hasRequiredProviders || strings.Contains(text, "required_providers")
-				if err := os.WriteFile(filepath.Join(h.dir, f), []byte(text), 0o600); err != nil {
-					t.Fatal(err)
-				}
+			files := modules[name]
+			identity, hasIdentity := files["import-by-identity.tf"]
+			if !hasIdentity {
+				validateExample(t, files, blocks, "")
+				return
 			}
-			var others []string
-			for alias, b := range blocks {
-				if !own[alias] {
-					others = append(others, referencePattern.ReplaceAllString(b, `"from-another-example"`))
-				}
+			// import { identity = ... } needs Terraform 1.12+, and it is an
+			// alternative to the import by ID: each is validated alone.
+			byID := maps.Clone(files)
+			delete(byID, "import-by-identity.tf")
+			validateExample(t, byID, blocks, "")
+			path, v, err := findNewerTerraform()
+			if err != nil || v == nil || v.LessThan(terraformIdentity) {
+				t.Logf("import-by-identity.tf not validated: it needs Terraform >= %s", terraformIdentity)
+				return
 			}
-			sort.Strings(others)
-			extra := strings.Join(others, "\n")
-			if !hasRequiredProviders {
-				extra += "\nterraform {\n  required_providers {\n    bitbucket = { source = \"bitbucket-iac/bitbucket\" }\n  }\n}\n"
-			}
-			if err := os.WriteFile(filepath.Join(h.dir, "zz_other_examples_providers.tf"), []byte(extra), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			if out, err := h.terraform(nil, "validate"); err != nil {
-				t.Fatalf("terraform validate: %v\n%s", err, out)
-			}
+			byIdentity := maps.Clone(byID)
+			delete(byIdentity, "import-by-string-id.tf")
+			byIdentity["import-by-identity.tf"] = identity
+			validateExample(t, byIdentity, blocks, path)
 		})
+	}
+}
+
+// validateExample validates one example's files with the provider blocks of
+// the other examples (blocks, by alias), with terraform bin ("" = PATH).
+func validateExample(t *testing.T, files, blocks map[string]string, bin string) {
+	t.Helper()
+	h := newCLIHarness(t, nil)
+	h.bin = bin
+	own := map[string]bool{}
+	hasRequiredProviders := false
+	for f, text := range files {
+		for _, b := range providerBlockPattern.FindAllString(text, -1) {
+			own[providerAlias(b)] = true
+		}
+		hasRequiredProviders = hasRequiredProviders || strings.Contains(text, "required_providers")
+		if err := os.WriteFile(filepath.Join(h.dir, f), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var others []string
+	for alias, b := range blocks {
+		if !own[alias] {
+			others = append(others, referencePattern.ReplaceAllString(b, `"from-another-example"`))
+		}
+	}
+	sort.Strings(others)
+	extra := strings.Join(others, "\n")
+	if !hasRequiredProviders {
+		extra += "\nterraform {\n  required_providers {\n    bitbucket = { source = \"bitbucket-iac/bitbucket\" }\n  }\n}\n"
+	}
+	if err := os.WriteFile(filepath.Join(h.dir, "zz_other_examples_providers.tf"), []byte(extra), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := h.terraform(nil, "validate"); err != nil {
+		t.Fatalf("terraform validate: %v\n%s", err, out)
 	}
 }
 
