@@ -3,9 +3,12 @@ package bitbucket
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // Refreshing a large estate one GET per object costs one request per object
@@ -31,6 +34,29 @@ import (
 //
 // Lists that callers ask for (ListWebhooks, ListAccessTokens, used to find
 // an object after a lost answer) are always sent: they must be fresh.
+//
+// The states of one scope in scopeCache, and what moves it:
+//
+//	                 read                        list answered, no write began
+//	   +-------+ ------------> +-------------+ ---------------------------> +------+
+//	   | empty |               |   listing   |                              | held |
+//	   +-------+ <------------ | (one shared | <--- read of an id that ---- +------+
+//	    ^  ^  ^   list failed  |   flight)   |      this listing served       |   |
+//	    |  |  |   (its readers +-------------+      already, or older than   |   |
+//	    |  |  |   get the failure;   |              listingTTL: a new list   |   |
+//	    |  |  |   one whose own      | a write began meanwhile: the list     |   |
+//	    |  |  |   context is alive   | is stale, not kept; its readers       |   |
+//	    |  |  |   lists again)       | start over                            |   |
+//	    |  |  +----------------------+                                       |   |
+//	    |  +------------------ write (before and after it is sent) ----------+   |
+//	    |                                                                        |
+//	    +--- (held) read of an id not yet served: served from the listing, ------+
+//	         which stays held
+//
+// A listing is fetched by golang.org/x/sync/singleflight: the first reader's
+// call lists, the others of the scope wait for it (each on its own context).
+// The list runs with the first reader's context, only until it returns;
+// nothing keeps a reader's context afterwards.
 
 // listingTTL bounds how long a listing is served in a process that keeps
 // one configuration. Terraform reads the objects of one scope close
@@ -88,24 +114,35 @@ func (c *cachingClient) GetWebhook(ctx context.Context, scope WebhookScope, id s
 	if scope.Workspace == "" || id == "" {
 		return c.Client.GetWebhook(ctx, scope, id) // its own error, no request
 	}
-	hook, found, err := c.hooks.get(ctx, hookKey(scope), id, func(ctx context.Context) (map[string]Webhook, error) {
-		hooks, err := c.ListWebhooks(ctx, scope)
+	return readThrough(ctx, c.hooks, hookKey(scope), id,
+		func(ctx context.Context) ([]Webhook, error) { return c.ListWebhooks(ctx, scope) },
+		func(h Webhook) string { return h.ID },
+		func(ctx context.Context) (*Webhook, error) { return c.Client.GetWebhook(ctx, scope, id) })
+}
+
+// readThrough reads id from the scope's listing, or by id (readByID) when
+// the listing does not hold it or the scope's list answered 404: only a
+// read by id, which confirms a 404, may say the object is gone. Any other
+// failure of the list is the read's.
+func readThrough[K comparable, V any](ctx context.Context, cache *scopeCache[K, V], key K, id string,
+	list func(context.Context) ([]V, error), idOf func(V) string, readByID func(context.Context) (*V, error),
+) (*V, error) {
+	v, found, err := cache.get(ctx, key, id, func(ctx context.Context) (map[string]V, error) {
+		items, err := list(ctx)
 		if err != nil {
 			return nil, err
 		}
-		byID := make(map[string]Webhook, len(hooks))
-		for _, h := range hooks {
-			byID[h.ID] = h
+		byID := make(map[string]V, len(items))
+		for _, item := range items {
+			byID[idOf(item)] = item
 		}
 		return byID, nil
 	})
 	switch {
 	case found:
-		return &hook, nil
+		return &v, nil
 	case err == nil || errors.Is(err, ErrNotFound):
-		// Not in the list, or no list: only a read by id (which confirms
-		// a 404) may say the object is gone.
-		return c.Client.GetWebhook(ctx, scope, id)
+		return readByID(ctx)
 	default:
 		return nil, err
 	}
@@ -130,25 +167,10 @@ func (c *cachingClient) GetAccessToken(ctx context.Context, scope TokenScope, id
 	if id == "" || c.Product() != ProductDataCenter {
 		return c.Client.GetAccessToken(ctx, scope, id) // its own error, no request
 	}
-	token, found, err := c.tokens.get(ctx, tokenKey(scope), id, func(ctx context.Context) (map[string]AccessToken, error) {
-		tokens, err := c.ListAccessTokens(ctx, scope)
-		if err != nil {
-			return nil, err
-		}
-		byID := make(map[string]AccessToken, len(tokens))
-		for _, t := range tokens {
-			byID[t.ID] = t
-		}
-		return byID, nil
-	})
-	switch {
-	case found:
-		return &token, nil
-	case err == nil || errors.Is(err, ErrNotFound):
-		return c.Client.GetAccessToken(ctx, scope, id)
-	default:
-		return nil, err
-	}
+	return readThrough(ctx, c.tokens, tokenKey(scope), id,
+		func(ctx context.Context) ([]AccessToken, error) { return c.ListAccessTokens(ctx, scope) },
+		func(t AccessToken) string { return t.ID },
+		func(ctx context.Context) (*AccessToken, error) { return c.Client.GetAccessToken(ctx, scope, id) })
 }
 
 // invalidateTokens drops the scope, and for user tokens every user scope:
@@ -186,25 +208,10 @@ func (c *cachingClient) GetAccessKey(ctx context.Context, scope AccessKeyScope, 
 	if id == "" {
 		return c.Client.GetAccessKey(ctx, scope, id) // its own error, no request
 	}
-	key, found, err := c.keys.get(ctx, keyKey(scope), id, func(ctx context.Context) (map[string]AccessKey, error) {
-		keys, err := c.ListAccessKeys(ctx, scope)
-		if err != nil {
-			return nil, err
-		}
-		byID := make(map[string]AccessKey, len(keys))
-		for _, k := range keys {
-			byID[k.ID] = k
-		}
-		return byID, nil
-	})
-	switch {
-	case found:
-		return &key, nil
-	case err == nil || errors.Is(err, ErrNotFound):
-		return c.Client.GetAccessKey(ctx, scope, id)
-	default:
-		return nil, err
-	}
+	return readThrough(ctx, c.keys, keyKey(scope), id,
+		func(ctx context.Context) ([]AccessKey, error) { return c.ListAccessKeys(ctx, scope) },
+		func(k AccessKey) string { return k.ID },
+		func(ctx context.Context) (*AccessKey, error) { return c.Client.GetAccessKey(ctx, scope, id) })
 }
 
 // A key write invalidates every key scope: a project's keys show in the
@@ -233,102 +240,141 @@ type scopeCache[K comparable, V any] struct {
 	ttl time.Duration
 	now func() time.Time
 
+	flights singleflight.Group
+
 	mu       sync.Mutex
 	listings map[K]*listing[V]
 	// writes counts the writes begun per scope: a list fetched while it
-	// changed may miss a write and is never served.
+	// changed may miss a write and is never kept.
 	writes map[K]uint64
+	// flying are the scopes with a list under way, by flight name, so a
+	// write to them can also stop new readers from joining that list.
+	flying map[K]string
+	// onWait, when set, is called as a reader starts waiting for a
+	// list (tests).
+	onWait func(K)
 }
 
-// listing is one fetch of a scope's list.
+// listing is one answered list of a scope.
 type listing[V any] struct {
-	done    chan struct{} // closed when items/err are set
 	items   map[string]V
-	err     error
 	fetched time.Time
-	// stale: a write to the scope began while the list was under way.
-	stale bool
 	// served holds the ids already handed out from this listing.
 	served map[string]bool
 }
 
 func newScopeCache[K comparable, V any](ttl time.Duration) *scopeCache[K, V] {
-	return &scopeCache[K, V]{ttl: ttl, now: time.Now, listings: map[K]*listing[V]{}, writes: map[K]uint64{}}
+	return &scopeCache[K, V]{ttl: ttl, now: time.Now, listings: map[K]*listing[V]{}, writes: map[K]uint64{}, flying: map[K]string{}}
 }
 
 // maxListRounds bounds how often one read starts over because writes kept
-// making lists stale; after that the read reports "no listing" (err nil,
-// not found), and the caller reads by id.
+// making lists stale (or because the reader whose context ran the list
+// gave up); after that the read reports "no listing" (err nil, not found),
+// and the caller reads by id.
 const maxListRounds = 3
+
+// errStaleListing: a write to the scope began while its list was under way.
+var errStaleListing = errors.New("the scope changed while it was listed")
 
 // get returns the object id of scope key from a listing fetched by list
 // (shared with every concurrent reader of the scope). found is false when
 // the listing does not hold it; err is list's failure.
 func (c *scopeCache[K, V]) get(ctx context.Context, key K, id string, list func(context.Context) (map[string]V, error)) (v V, found bool, err error) {
 	for round := 0; round < maxListRounds; round++ {
-		c.mu.Lock()
-		l := c.listings[key]
-		if l != nil && l.ready() && (l.served[id] || c.now().Sub(l.fetched) >= c.ttl) {
-			delete(c.listings, key) // read again by the same object, or too old: a new refresh
-			l = nil
+		if v, found, ok := c.take(key, id, nil); ok {
+			return v, found, nil
 		}
-		if l == nil {
-			l = &listing[V]{done: make(chan struct{}), served: map[string]bool{}}
-			c.listings[key] = l
-			writes := c.writes[key]
-			c.mu.Unlock()
-
-			items, err := list(ctx)
-
-			c.mu.Lock()
-			l.items, l.err, l.fetched = items, err, c.now()
-			if c.writes[key] != writes {
-				l.stale = true
-			}
-			if (l.err != nil || l.stale) && c.listings[key] == l {
-				delete(c.listings, key) // failures and raced lists are not kept
-			}
-			close(l.done)
-			c.mu.Unlock()
-		} else {
-			c.mu.Unlock()
-			select {
-			case <-l.done:
-			case <-ctx.Done():
-				return v, false, ctx.Err()
-			}
-		}
-
-		c.mu.Lock()
+		l, err := c.fetch(ctx, key, list)
 		switch {
-		case l.stale:
-			c.mu.Unlock()
+		case errors.Is(err, errStaleListing):
 			continue
-		case l.err != nil:
-			err := l.err
-			c.mu.Unlock()
-			if ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-				continue // the reader who fetched it gave up; this one has not
-			}
+		case err != nil && ctx.Err() == nil && isCancellation(err):
+			continue // the reader whose context ran the list gave up; this one has not
+		case err != nil:
 			return v, false, err
-		case l.served[id]:
-			// Another read of this object took it from this listing
-			// (concurrently, or an earlier run): fetch a new one.
-			if c.listings[key] == l {
-				delete(c.listings, key)
-			}
-			c.mu.Unlock()
-			continue
 		}
-		l.served[id] = true
-		v, found = l.items[id]
-		c.mu.Unlock()
-		return v, found, nil
+		if v, found, ok := c.take(key, id, l); ok {
+			return v, found, nil
+		}
+		// Another read of this object took it from this listing
+		// (concurrently, or an earlier refresh): fetch a new one.
 	}
 	return v, false, nil
 }
 
-// invalidate drops key's listing and marks any list under way as stale; it
+// take serves id from the scope's listing (want: only from that one) and
+// reports whether it could: not when there is none, when it is older than
+// the TTL, or when it served id already (a second read of one object is a
+// new refresh); such a listing is dropped.
+func (c *scopeCache[K, V]) take(key K, id string, want *listing[V]) (v V, found, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l := c.listings[key]
+	if l == nil || (want != nil && l != want) {
+		return v, false, false
+	}
+	if l.served[id] || c.now().Sub(l.fetched) >= c.ttl {
+		delete(c.listings, key)
+		return v, false, false
+	}
+	l.served[id] = true
+	v, found = l.items[id]
+	return v, found, true
+}
+
+// fetch lists the scope once for every reader waiting meanwhile and keeps
+// the listing unless a write began while it was under way. Each reader
+// waits on its own context; the list runs with the context of the reader
+// that started it, and the flight keeps it only until list returns.
+func (c *scopeCache[K, V]) fetch(ctx context.Context, key K, list func(context.Context) (map[string]V, error)) (*listing[V], error) {
+	name := fmt.Sprintf("%#v", key)
+	ch := c.flights.DoChan(name, func() (any, error) {
+		c.mu.Lock()
+		if l := c.listings[key]; l != nil && c.now().Sub(l.fetched) < c.ttl {
+			// A flight that ended after this reader looked: its listing
+			// serves this one too (take decides whether it may).
+			c.mu.Unlock()
+			return l, nil
+		}
+		writes := c.writes[key]
+		c.flying[key] = name
+		c.mu.Unlock()
+
+		items, err := list(ctx)
+
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		delete(c.flying, key)
+		switch {
+		case err != nil:
+			return nil, err
+		case c.writes[key] != writes:
+			return nil, errStaleListing
+		}
+		l := &listing[V]{items: items, fetched: c.now(), served: map[string]bool{}}
+		c.listings[key] = l
+		return l, nil
+	})
+	if c.onWait != nil {
+		c.onWait(key)
+	}
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		l, _ := r.Val.(*listing[V]) // the flight's function returns nothing else
+		return l, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func isCancellation(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// invalidate drops key's listing and makes any list under way stale; it
 // returns the function to call once the write is done, which does it again
 // (a list begun during the write may not show it).
 func (c *scopeCache[K, V]) invalidate(key K) func() {
@@ -344,23 +390,20 @@ func (c *scopeCache[K, V]) invalidateWhere(match func(K) bool, keys ...K) func()
 		for _, k := range keys {
 			c.writes[k]++
 		}
-		for k, l := range c.listings {
+		for k := range c.listings {
+			if match(k) {
+				delete(c.listings, k)
+			}
+		}
+		for k, name := range c.flying {
 			if match(k) {
 				c.writes[k]++
-				l.stale = true
-				delete(c.listings, k)
+				// Readers from now on start a new list instead of
+				// joining the stale one.
+				c.flights.Forget(name)
 			}
 		}
 	}
 	drop()
 	return drop
-}
-
-func (l *listing[V]) ready() bool {
-	select {
-	case <-l.done:
-		return true
-	default:
-		return false
-	}
 }
