@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/emulator"
 )
 
 // lineLogger is a Logger that writes each line as one JSON object
@@ -55,10 +57,31 @@ func TestLogsShowRequestsButNoSecrets(t *testing.T) {
 		base64.StdEncoding.EncodeToString([]byte("oauth-id:" + oauthSecret))}
 
 	logger := &lineLogger{min: LogTrace}
-	ctx := context.Background()
+	cloudURL := logCloudScenario(t, logger, basicToken, oauthSecret, oauthAccess, oauthRefresh, hookSecret)
+	dcURL := logDataCenterScenario(t, logger, bearerToken, tokenValue, hookSecret, hookPassword)
+	checkLogs(t, logger.String(), secrets, []string{
+		`"msg":"Bitbucket API response"`,
+		`"method":"POST"`,
+		`"url":"` + cloudURL + `/2.0/repositories/acme/api/hooks"`,
+		`"url":"` + dcURL + `/rest/access-tokens/1.0/projects/PRJ"`,
+		`"url":"` + cloudURL + `/site/oauth2/access_token"`,
+		`"status":201`,
+		`"attempt":1`,
+		`https://ci.example.com/hook`, // from a logged body
+		// The secret fields were in logged bodies, masked.
+		`\"token\":\"***\"`,
+		`\"secret\":\"***\"`,
+		`\"password\":\"***\"`,
+		`\"access_token\":\"***\"`,
+	})
+}
 
-	// Cloud with Basic: a webhook create whose body holds the secret, and a
-	// server that (unlike Cloud) echoes it back.
+// logCloudScenario: Cloud with Basic (a webhook create whose body holds the
+// secret, and a server that, unlike Cloud, echoes it back), then with OAuth
+// (the token answer holds the access and refresh tokens).
+func logCloudScenario(t *testing.T, logger Logger, basicToken, oauthSecret, oauthAccess, oauthRefresh, hookSecret string) string {
+	t.Helper()
+	ctx := context.Background()
 	cloud := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/site/oauth2/access_token" {
 			writeJSON(w, http.StatusOK, map[string]any{"access_token": oauthAccess, "refresh_token": oauthRefresh, "expires_in": 7200, "token_type": "bearer"})
@@ -71,7 +94,7 @@ func TestLogsShowRequestsButNoSecrets(t *testing.T) {
 		}
 		writeJSON(w, http.StatusCreated, hook)
 	}))
-	defer cloud.Close()
+	t.Cleanup(cloud.Close)
 	cfg := testConfig(ProductCloud, cloud.URL+"/2.0")
 	cfg.Username, cfg.Token = "alice@example.com", basicToken
 	cfg.Logger = logger
@@ -96,9 +119,15 @@ func TestLogsShowRequestsButNoSecrets(t *testing.T) {
 	if _, err := c.GetWebhook(ctx, WebhookScope{Workspace: "acme"}, "{h}"); err != nil {
 		t.Fatal(err)
 	}
+	return cloud.URL
+}
 
-	// Data Center with Bearer: a token create whose answer holds the token,
-	// and a hook whose configuration.secret and credentials.password come back.
+// logDataCenterScenario: Data Center with Bearer: a token create whose
+// answer holds the token, and a hook whose configuration.secret and
+// credentials.password come back.
+func logDataCenterScenario(t *testing.T, logger Logger, bearerToken, tokenValue, hookSecret, hookPassword string) string {
+	t.Helper()
+	ctx := context.Background()
 	dc := httptest.NewServer(withApplicationProperties(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/rest/access-tokens/") {
 			writeJSON(w, http.StatusOK, map[string]any{"id": "1", "name": "ci", "permissions": []string{"REPO_READ"}, "token": tokenValue})
@@ -107,11 +136,11 @@ func TestLogsShowRequestsButNoSecrets(t *testing.T) {
 		writeJSON(w, http.StatusOK, map[string]any{"id": 10, "name": "ci", "url": "https://ci.example.com/hook",
 			"configuration": map[string]any{"secret": hookSecret}, "credentials": map[string]any{"username": "u", "password": hookPassword}})
 	})))
-	defer dc.Close()
-	cfg = testConfig(ProductDataCenter, dc.URL)
+	t.Cleanup(dc.Close)
+	cfg := testConfig(ProductDataCenter, dc.URL)
 	cfg.Username, cfg.Token, cfg.AccessToken = "", "", bearerToken
 	cfg.Logger = logger
-	c, err = New(ctx, cfg)
+	c, err := New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,8 +151,12 @@ func TestLogsShowRequestsButNoSecrets(t *testing.T) {
 	if _, err := c.UpdateWebhook(ctx, WebhookScope{Workspace: "PRJ"}, "10", WebhookInput{Name: "ci", Secret: ptr(hookSecret)}); err != nil {
 		t.Fatal(err)
 	}
+	return dc.URL
+}
 
-	logs := logger.String()
+// checkLogs fails for every secret in logs and every wanted text missing.
+func checkLogs(t *testing.T, logs string, secrets, wants []string) {
+	t.Helper()
 	if logs == "" {
 		t.Fatal("nothing was logged")
 	}
@@ -136,21 +169,7 @@ func TestLogsShowRequestsButNoSecrets(t *testing.T) {
 		t.Error("the log shows an Authorization header")
 	}
 	// The requests themselves are there, with their bodies at trace.
-	for _, want := range []string{
-		`"msg":"Bitbucket API response"`,
-		`"method":"POST"`,
-		`"url":"` + cloud.URL + `/2.0/repositories/acme/api/hooks"`,
-		`"url":"` + dc.URL + `/rest/access-tokens/1.0/projects/PRJ"`,
-		`"url":"` + cloud.URL + `/site/oauth2/access_token"`,
-		`"status":201`,
-		`"attempt":1`,
-		`https://ci.example.com/hook`, // from a logged body
-		// The secret fields were in logged bodies, masked.
-		`\"token\":\"***\"`,
-		`\"secret\":\"***\"`,
-		`\"password\":\"***\"`,
-		`\"access_token\":\"***\"`,
-	} {
+	for _, want := range wants {
 		if !strings.Contains(logs, want) {
 			t.Errorf("the log lacks %s", want)
 		}
@@ -233,5 +252,51 @@ func TestClientLogLevels(t *testing.T) {
 	}
 	if _, err := c.GetWebhook(context.Background(), WebhookScope{Workspace: "acme"}, "{h}"); err != nil {
 		t.Fatalf("without a Logger: %v", err)
+	}
+}
+
+// The session cookie a Data Center server sets never reaches the trace
+// log: the header is there, its value is not.
+func TestTraceLogHidesSessionCookies(t *testing.T) {
+	_, srv := emulatorClient(t, emulator.DataCenter)
+	logger := &lineLogger{min: LogTrace}
+	c, err := New(context.Background(), Config{BaseURL: srv.BaseURL(), Username: emulator.DCAdminUser, Token: emulator.DCAdminPassword, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetWorkspace(context.Background(), emulator.DCProject); err != nil {
+		t.Fatal(err)
+	}
+	sessions := srv.SessionCookies()
+	if len(sessions) == 0 {
+		t.Fatal("the server set no session cookie: the test proves nothing")
+	}
+	logs := logger.String()
+	if !strings.Contains(logs, "Set-Cookie: [redacted]") {
+		t.Errorf("no redacted Set-Cookie header in the trace log:\n%s", logs)
+	}
+	for _, id := range sessions {
+		if strings.Contains(logs, id) {
+			t.Errorf("the trace log shows the session cookie %s", id)
+		}
+	}
+}
+
+// Every credential header is redacted whatever its case; others are not.
+func TestHeaderTextRedactsCredentials(t *testing.T) {
+	h := http.Header{}
+	h.Set("Authorization", "Basic abc")
+	h.Set("Proxy-Authorization", "Basic def")
+	h["cookie"] = []string{"BITBUCKETSESSIONID=ghi"}
+	h.Set("Set-Cookie", "BITBUCKETSESSIONID=jkl; Path=/")
+	h.Set("X-Ausername", "admin")
+	got := headerText(h)
+	for _, secret := range []string{"abc", "def", "ghi", "jkl"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("headerText shows %q: %s", secret, got)
+		}
+	}
+	if !strings.Contains(got, "X-Ausername: admin") || strings.Count(got, "[redacted]") != 4 {
+		t.Errorf("headerText = %s", got)
 	}
 }

@@ -95,6 +95,7 @@ func (s *Server) handleDataCenter(c *call) response {
 	resp := c.route.handle(c)
 	if p != nil {
 		resp = resp.withExact("X-AUSERNAME", p.dcUser.slug).withExact("X-AUSERID", strconv.Itoa(p.dcUser.id))
+		resp = s.withSession(c, resp)
 	}
 	return resp
 }

@@ -290,3 +290,23 @@ func TestDCWebhookValidationAndPermissions(t *testing.T) {
 	id := srv.Webhooks()[0].ID
 	do(t, srv, "GET", "/rest/api/1.0/projects/PRJ/repos/web-app/webhooks/"+id, admin, nil).expect(t, 404)
 }
+
+// An authenticated answer sets a session cookie, once per request that
+// brought none; anonymous answers set none.
+func TestDCSessionCookie(t *testing.T) {
+	srv := dcServer(t)
+	res := do(t, srv, "GET", "/rest/api/1.0/projects", admin, nil).expect(t, 200)
+	set := res.header.Get("Set-Cookie")
+	if !strings.HasPrefix(set, "BITBUCKETSESSIONID=") || !strings.Contains(set, "HttpOnly") {
+		t.Fatalf("Set-Cookie %q", set)
+	}
+	if got := srv.SessionCookies(); len(got) != 1 || !strings.Contains(set, got[0]) {
+		t.Errorf("SessionCookies() = %v for %q", got, set)
+	}
+	if got := do(t, srv, "GET", "/rest/api/1.0/application-properties", anonymous, nil).expect(t, 200).header.Get("Set-Cookie"); got != "" {
+		t.Errorf("anonymous answer sets %q", got)
+	}
+	if len(srv.SessionCookies()) != 1 {
+		t.Errorf("%d sessions after an anonymous request, want 1", len(srv.SessionCookies()))
+	}
+}

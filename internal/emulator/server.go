@@ -71,6 +71,7 @@ type Server struct {
 	requests    []RecordedRequest
 	requestNext int
 	throttled   int
+	sessions    map[string]bool // Data Center session cookies given out (sessions.go)
 
 	// Webhook deliveries (datacenter_deliveries.go).
 	webhookTimeout time.Duration

@@ -112,6 +112,10 @@ func TestSecretsAudit(t *testing.T) {
 		if !strings.Contains(out, "Bitbucket rejected the credentials") {
 			t.Errorf("the wrong-credentials run did not fail on the credentials:\n%s", out)
 		}
+		// Data Center's session cookies log their bearer in too.
+		for i, id := range srv.SessionCookies() {
+			secrets[fmt.Sprintf("session cookie %d", i)] = id
+		}
 		run.check(t, secrets)
 	})
 }
