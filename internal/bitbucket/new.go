@@ -62,8 +62,13 @@ func New(ctx context.Context, cfg Config) (Client, error) {
 		return newCachingClient(&cloudClient{h: h}), nil
 	}
 
-	// Data Center, named or not: read the version. Without a product the
-	// answer is also the proof that the server is Bitbucket Data Center.
+	return newDataCenterClient(ctx, h, base, product)
+}
+
+// newDataCenterClient reads the version of a Data Center server, named or
+// not. Without a product the answer is also the proof that the server is
+// Bitbucket Data Center.
+func newDataCenterClient(ctx context.Context, h *httpClient, base *url.URL, product Product) (Client, error) {
 	h.product = ProductDataCenter
 	version, err := readApplicationProperties(ctx, h)
 	if err != nil {
