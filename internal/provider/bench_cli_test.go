@@ -148,8 +148,10 @@ const (
 	goalRequestsPerObject  = 0.15 // at 10 objects per scope
 	goalApplySeconds       = 14.0 // apply of 1,000 webhooks, 20 ms latency
 	goalThrottledRatio     = 1.1  // throttled apply / its rate floor
-	goalPlanPeakMiB        = 64.0
-	goalListPeakMiB        = 100.0
+	goalPlanPeakMiB        = 40.0 // 1,000-object plan, no memory limit in the provider
+	goalGrowthPeakRatio    = 1.1  // 2,000-object plan peak / 1,000-object plan peak
+	goalGrowthCPURatio     = 1.2  // CPU per object at 2,000 objects / at 250 ("flat", within noise)
+	goalListPeakMiB        = 64.0
 )
 
 // reportGoal prints one goal line: figure, baseline, target, verdict.
@@ -279,10 +281,55 @@ func BenchmarkCLIRefresh1000Webhooks(b *testing.B) {
 				"%.0f requests for %d objects, %d per scope = %.3f per object (goal <= %.2f; one GET each would be 1.0)",
 				req, objects, perScope, req/objects, goalRequestsPerObject), req/objects <= goalRequestsPerObject)
 			reportGoal(b, "5 memory, plan ("+string(product)+")", fmt.Sprintf(
-				"provider peak RSS %.1f MiB in the plan of %d objects, with the provider's default soft memory limit of 80 MiB (goal <= %.0f MiB without one)",
+				"provider peak RSS %.1f MiB in the plan of %d objects, no memory limit (goal <= %.0f MiB)",
 				peak, objects, goalPlanPeakMiB), peak <= goalPlanPeakMiB)
 		}
 	})
+}
+
+// BenchmarkCLIPlanGrowth: `terraform plan` of 250, 1,000 and 2,000
+// Data Center webhooks (10 per repository, 20 ms latency), each beside a
+// plan of as many terraform_data in the same run. The provider's CPU per
+// object must not grow with the estate, nor its peak memory beyond the
+// goal (docs/guides/performance.md, "Memory").
+func BenchmarkCLIPlanGrowth(b *testing.B) {
+	const perScope, latency = 10, 20 * time.Millisecond
+	sizes := []int{250, 1000, 2000}
+	type figures struct{ plan, baseline, cpuPerObject, peak float64 }
+	for i := 0; i < b.N; i++ {
+		got := map[int]figures{}
+		for _, objects := range sizes {
+			b.StopTimer()
+			srv, config := webhookFleet(b, emulator.DataCenter, objects, perScope)
+			h := benchCLI(b, srv)
+			h.writeConfig(config)
+			mustTerraform(b, h, "apply", "-auto-approve", "-input=false", "-parallelism=50")
+			base := terraformDataBaseline(b, objects)
+			mustTerraform(b, base, "apply", "-auto-approve", "-input=false", "-parallelism=50")
+			srv.SetLatency(latency)
+			b.StartTimer()
+			baseline := timed(b, base, nil, "plan", "-input=false", "-detailed-exitcode").Seconds()
+			watch := watchProvider(providerBinaryDir(b))
+			plan := timed(b, h, nil, "plan", "-input=false", "-detailed-exitcode").Seconds()
+			peak, cpu := watch.Stop()
+			f := figures{plan: plan, baseline: baseline, cpuPerObject: cpu.Seconds() * 1000 / float64(objects), peak: peak}
+			got[objects] = f
+			b.ReportMetric(f.cpuPerObject, fmt.Sprintf("provider-cpu-ms/object@%d", objects))
+			b.ReportMetric(f.peak, fmt.Sprintf("provider-peak-MiB@%d", objects))
+			b.Logf("%d webhooks: plan %.2f s (terraform_data %.2f s, %.2f x), provider CPU %.2f ms per object, peak %.1f MiB",
+				objects, plan, baseline, plan/baseline, f.cpuPerObject, peak)
+		}
+		small, mid, large := got[sizes[0]], got[sizes[1]], got[sizes[2]]
+		reportGoal(b, "5 memory, growth (datacenter)", fmt.Sprintf(
+			"provider peak RSS %.1f MiB at %d objects = %.2f x the %.1f MiB at %d (goal <= %.1f x), no memory limit",
+			large.peak, sizes[2], large.peak/mid.peak, mid.peak, sizes[1], goalGrowthPeakRatio),
+			large.peak <= goalGrowthPeakRatio*mid.peak)
+		reportGoal(b, "1 refresh CPU, growth (datacenter)", fmt.Sprintf(
+			"provider CPU per object %.2f / %.2f / %.2f ms at %d / %d / %d objects: %.2f x from %d to %d (goal <= %.1f x, flat)",
+			small.cpuPerObject, mid.cpuPerObject, large.cpuPerObject, sizes[0], sizes[1], sizes[2],
+			large.cpuPerObject/small.cpuPerObject, sizes[0], sizes[2], goalGrowthCPURatio),
+			large.cpuPerObject <= goalGrowthCPURatio*small.cpuPerObject)
+	}
 }
 
 // BenchmarkCLIApply1000Webhooks: `terraform apply` creating 1,000
@@ -431,7 +478,7 @@ output "count" {
 		b.ReportMetric(float64(wall.Milliseconds()), "wall-ms")
 		b.ReportMetric(peak, "provider-peak-MiB")
 		reportGoal(b, "5 memory, list", fmt.Sprintf(
-			"provider peak RSS %.1f MiB reading %d repositories in %d requests (floor %d), with the provider's default soft memory limit of 80 MiB (goal <= %.0f MiB without one)",
+			"provider peak RSS %.1f MiB reading %d repositories in %d requests (floor %d), no memory limit (goal <= %.0f MiB)",
 			peak, repositories, listRequests, (repositories+999)/1000, goalListPeakMiB), peak <= goalListPeakMiB)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
@@ -16,12 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 )
 
-// softMemoryLimit is the provider's default GOMEMLIMIT. Without it the
-// 10,000-repository list peaked at 140 MiB and a 1,000-object plan at
-// 154 MiB (docs/guides/performance.md); with it the garbage collector runs
-// more often only when the heap nears it.
-const softMemoryLimit = 80 << 20
-
 // profileDirEnv names a directory where the provider process writes a CPU
 // profile (cpu-<pid>.pprof) and an allocation profile (allocs-<pid>.pprof)
 // of its whole life, and an in-use heap profile near the heap's peak
@@ -29,15 +22,12 @@ const softMemoryLimit = 80 << 20
 const profileDirEnv = "BITBUCKET_PROVIDER_PPROF_DIR"
 
 // Serve runs the provider process until Terraform shuts it down: it sets the
-// process up (log levels, memory limit, optional profiles), serves the
+// process up (log levels, optional profiles), serves the
 // framework's server behind the whole-number guard (NewServer), and then
 // revokes the ephemeral tokens an interrupted run left open.
 func Serve(address, version string, debugMode bool) error {
 	if !debugMode {
 		matchTerraformLogLevel(os.LookupEnv, os.Setenv)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(softMemoryLimit)
 	}
 	stopProfiles := startProfiles(os.Getenv(profileDirEnv))
 	var opts []tf6server.ServeOpt
