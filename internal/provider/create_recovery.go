@@ -834,7 +834,7 @@ func (kc *keyCreate) recover(ctx context.Context, cause error, diags *diag.Diagn
 			return nil, interruptedError(cause, fmt.Sprintf("Bitbucket holds no access key with this public key (%s) in %s, "+
 				"so nothing was registered.%s", kc.fingerprint, kc.scope, kc.leftAloneNote(f.unproven)))
 		case attempt == attempts:
-			return nil, fmt.Errorf("%s (%d attempts, every answer lost; Bitbucket holds no access key with this public key "+
+			return nil, fmt.Errorf("%s (%d attempts, no answer received; Bitbucket holds no access key with this public key "+
 				"in %s).%s", cause.Error(), attempts, kc.scope, kc.leftAloneNote(f.unproven))
 		}
 		if kc.self != nil {
@@ -853,7 +853,7 @@ func (kc *keyCreate) recover(ctx context.Context, cause error, diags *diag.Diagn
 		case errors.Is(err, bitbucket.ErrValidation) || errors.Is(err, bitbucket.ErrConflict):
 			// Perhaps the earlier attempt's registration arrived meanwhile
 			// (the server refuses the key twice): look once more.
-			cause = &bitbucket.UncertainError{Err: err}
+			cause = err
 		default:
 			return nil, err
 		}

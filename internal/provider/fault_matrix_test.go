@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/emulator"
 )
 
@@ -412,8 +413,9 @@ func allMatrixSubjects() []matrixSubject {
 func connectionKeyMatrixSubjects() []matrixSubject {
 	ids := func(srv *emulator.Server) []string {
 		var out []string
+		twins := twinIDs(srv) // a twin's label is the connection's too
 		for _, k := range srv.AccessKeys() {
-			if strings.HasPrefix(k.Label, "matrix") {
+			if strings.HasPrefix(k.Label, "matrix") && !twins[k.ID] {
 				out = append(out, connectionID(k.Workspace, k.Repository, k.Label))
 			}
 		}
@@ -440,6 +442,7 @@ func connectionKeyMatrixSubjects() []matrixSubject {
 			create: cloudKeys, readRoute: cloudKeys, item: cloudKeys + "/{key_id}", updateRoute: cloudKeys, importRoute: cloudKeys, // found by label
 			createMethod: "POST", updateMethod: "POST", objects: ids, objectName: "connection",
 			importID: func(id string) string { return id },
+			twin:     anotherKeyTwin, twinIntact: anotherKeyIntact,
 		},
 		{
 			name: "connection_access_key", product: emulator.DataCenter, typeName: "bitbucket_connection",
@@ -447,6 +450,7 @@ func connectionKeyMatrixSubjects() []matrixSubject {
 			create: dcKeys, readRoute: dcKeys, item: dcKeys + "/{keyId}", updateRoute: dcKeys + "/{keyId}/permission/{permission}", importRoute: dcKeys,
 			createMethod: "POST", updateMethod: "PUT", objects: ids, objectName: "connection",
 			importID: func(id string) string { return id },
+			twin:     anotherKeyTwin, twinIntact: anotherKeyIntact,
 		},
 	}
 }
@@ -489,12 +493,14 @@ func accessKeyMatrixSubjects() []matrixSubject {
 			config: config(map[string]any{"workspace": "acme", "repository": "api-service"}, map[string]any{"label": "matrix-renamed"}),
 			create: cloudRepoKeys, readRoute: cloudRepoKeys, item: cloudRepoKeys + "/{key_id}", createMethod: "POST", updateMethod: "PUT",
 			objects: keyIDs(true), objectName: "access key", importID: func(id string) string { return "acme/api-service/" + id },
+			twin: anotherKeyTwin, twinIntact: anotherKeyIntact,
 		},
 		{
 			name: "project_access_key", product: emulator.Cloud, typeName: "bitbucket_project_access_key",
 			config: config(map[string]any{"workspace": "acme", "project": "API"}, nil),
 			create: cloudProjectKeys, readRoute: cloudProjectKeys, item: cloudProjectKeys + "/{key_id}", createMethod: "POST",
 			objects: keyIDs(false), objectName: "access key", importID: func(id string) string { return "acme/API/" + id },
+			twin: anotherKeyTwin, twinIntact: anotherKeyIntact,
 		},
 		{
 			name: "repository_access_key", product: emulator.DataCenter, typeName: "bitbucket_repository_access_key",
@@ -503,6 +509,7 @@ func accessKeyMatrixSubjects() []matrixSubject {
 			create: dcRepoKeys, readRoute: dcRepoKeys, item: dcRepoKeys + "/{keyId}", updateRoute: dcRepoKeys + "/{keyId}/permission/{permission}",
 			createMethod: "POST", updateMethod: "PUT",
 			objects: keyIDs(true), objectName: "access key", importID: func(id string) string { return "PRJ/api-service/" + id },
+			twin: anotherKeyTwin, twinIntact: anotherKeyIntact,
 		},
 		{
 			name: "project_access_key", product: emulator.DataCenter, typeName: "bitbucket_project_access_key",
@@ -511,6 +518,7 @@ func accessKeyMatrixSubjects() []matrixSubject {
 			create: dcProjectKeys, readRoute: dcProjectKeys, item: dcProjectKeys + "/{keyId}", updateRoute: dcProjectKeys + "/{keyId}/permission/{permission}",
 			createMethod: "POST", updateMethod: "PUT",
 			objects: keyIDs(false), objectName: "access key", importID: func(id string) string { return "PRJ/" + id },
+			twin: anotherKeyTwin, twinIntact: anotherKeyIntact,
 		},
 	}
 }
@@ -793,4 +801,37 @@ func configuredNameTokenIntact(srv *emulator.Server, id string) string {
 		}
 	}
 	return "was revoked"
+}
+
+// twinPublicKey is the other party's public key in the access-key cells.
+var twinPublicKey = sync.OnceValue(func() string {
+	public, _, err := generateKeyPair("ED25519")
+	if err != nil {
+		panic(err)
+	}
+	return public
+})
+
+// anotherKeyTwin: another party registers another public key with the
+// label the provider sends, on the same scope (Cloud {"key", "label"}; Data
+// Center {"key": {"text", "label"}, "permission"}).
+func anotherKeyTwin(body map[string]any) {
+	if key, ok := body["key"].(map[string]any); ok {
+		key["text"] = twinPublicKey()
+		return
+	}
+	body["key"] = twinPublicKey()
+}
+
+func anotherKeyIntact(srv *emulator.Server, id string) string {
+	fp, _ := bitbucket.KeyFingerprint(twinPublicKey())
+	for _, k := range srv.AccessKeys() {
+		if k.ID == id {
+			if k.Fingerprint != fp || k.Label != "matrix" {
+				return fmt.Sprintf("changed: %+v", k)
+			}
+			return ""
+		}
+	}
+	return "is gone"
 }
