@@ -398,3 +398,45 @@ func TestAccessKeyLostAnswerLeavesKeyRegisteredBefore(t *testing.T) {
 		})
 	}
 }
+
+// TestAccessKeyCreateRequestCost measures what docs/dev/ownership.md says a
+// key create costs: a generated key pair one create and no listing; a
+// supplied key one create and one listing of the scope (shared by the
+// run's creates of that scope).
+func TestAccessKeyCreateRequestCost(t *testing.T) {
+	for _, subject := range keyCreateSubjects() {
+		for _, supplied := range []bool{false, true} {
+			if supplied && subject.typeName == "bitbucket_connection" {
+				continue // a connection's key is always generated
+			}
+			t.Run(subject.name+"/"+string(subject.product)+map[bool]string{true: "/supplied", false: "/generated"}[supplied], func(t *testing.T) {
+				t.Parallel()
+				srv := emulator.NewTestServer(t, emulator.Options{Product: subject.product})
+				h := newProtocolHarness(t, subject.typeName, matrixProviderConfig(srv))
+				config := subject.config(false)
+				if supplied {
+					public, _, err := generateKeyPair("ED25519")
+					if err != nil {
+						t.Fatal(err)
+					}
+					config["public_key"] = public
+				}
+				srv.ResetCounts()
+				if err := h.apply(config); err != nil {
+					t.Fatal(err)
+				}
+				posts, lists := srv.RequestCount("POST", subject.create), srv.RequestCount("GET", subject.create)
+				wantLists := 0
+				switch {
+				case supplied:
+					wantLists = 1
+				case subject.typeName == "bitbucket_connection":
+					wantLists = 1 // the connection's own check for a key labelled with its name
+				}
+				if posts != 1 || lists != wantLists {
+					t.Errorf("%d creates and %d listings, want 1 and %d", posts, lists, wantLists)
+				}
+			})
+		}
+	}
+}
