@@ -141,11 +141,14 @@ func TestAccessKeyCreateRecoveryProof(t *testing.T) {
 			// exactly as configured; the server keeps that one registration
 			// and refused this request's, so it is the configured object.
 			adoptsTwin bool
+			// warns: a warning names the other party's key.
+			warns bool
 		}{
 			{name: "supplied key, answer lost", supplied: true, adopted: true},
 			{name: "supplied key registered meanwhile by another party with another label", supplied: true,
 				twin: twinBody("", "someone else"), want: regexp.MustCompile(`Access key already registered[\s\S]*already access key \d+ of repository [\s\S]*label "someone else"[\s\S]*left it as it is`)},
 			{name: "generated key, another party's key with the same label", twin: twinBody(otherKey, ""), adopted: true},
+			{name: "supplied key, another party's key with the same label", supplied: true, twin: twinBody(otherKey, ""), adopted: true, warns: true},
 			{name: "supplied key registered meanwhile by another party as configured", supplied: true, twin: twinBody("", ""), adoptsTwin: true},
 		} {
 			t.Run(subject.name+"/"+string(subject.product)+"/"+tc.name, func(t *testing.T) {
@@ -205,9 +208,12 @@ func TestAccessKeyCreateRecoveryProof(t *testing.T) {
 				case !tc.adopted && (len(own) != 0 || stateID != ""):
 					t.Errorf("own keys %+v, state tracks %q: want none", own, stateID)
 				}
-				wantLabel := map[bool]string{true: "someone else", false: "matrix"}[tc.supplied && !tc.adoptsTwin]
+				if named := strings.Contains(strings.Join(h.warnings, "\n"), "access key "+twin.ID+" in "); named != tc.warns {
+					t.Errorf("a warning names the other party's key: %v, want %v (warnings %q)", named, tc.warns, h.warnings)
+				}
+				wantLabel := map[bool]string{true: "someone else", false: "matrix"}[tc.supplied && !tc.adoptsTwin && !tc.warns]
 				if twin.ID != "" && (twin.Label != wantLabel ||
-					(!tc.supplied && twin.Fingerprint != mustFingerprint(t, otherKey))) {
+					((!tc.supplied || tc.warns) && twin.Fingerprint != mustFingerprint(t, otherKey))) {
 					t.Errorf("the other party's key was changed: %+v", twin)
 				}
 			})

@@ -826,7 +826,7 @@ func (kc *keyCreate) recover(ctx context.Context, cause error, diags *diag.Diagn
 			fallthrough
 		case len(f.proven) == 1:
 			tflog.Info(ctx, "Adopted the access key whose create answer was lost", map[string]any{"id": f.proven[0].ID})
-			kc.p.warnLeftAlone(diags, f.unproven)
+			kc.p.warnLeftAlone(diags, kc.madeMeanwhile(f.unproven))
 			return &f.proven[0], nil
 		case kc.registered(f.unproven) != nil:
 			return nil, &accessKeyExistsError{scope: kc.scope, key: *kc.registered(f.unproven), cause: cause, leftAlone: kc.p.leftAlone(f.unproven)}
@@ -846,7 +846,7 @@ func (kc *keyCreate) recover(ctx context.Context, cause error, diags *diag.Diagn
 		switch {
 		case err == nil:
 			kc.settle(key.ID)
-			kc.p.warnLeftAlone(diags, f.unproven)
+			kc.p.warnLeftAlone(diags, kc.madeMeanwhile(f.unproven))
 			return key, nil
 		case bitbucket.IsUncertain(err):
 			cause = err
@@ -858,6 +858,20 @@ func (kc *keyCreate) recover(ctx context.Context, cause error, diags *diag.Diagn
 			return nil, err
 		}
 	}
+}
+
+// madeMeanwhile are the unproven keys another party registered since the
+// listing before a supplied key's create: what the warning after a
+// successful recovery names. A generated key has no listing before, and no
+// other key could ever have been taken for it, so it names none.
+func (kc *keyCreate) madeMeanwhile(objects []bitbucket.AccessKey) []bitbucket.AccessKey {
+	var out []bitbucket.AccessKey
+	for _, k := range objects {
+		if !kc.generated && !kc.before[k.ID] {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // leftAloneNote names the keys recovery did not touch, for an error.
