@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -192,6 +193,13 @@ func TestAccRepositoryWebhookDrift(t *testing.T) {
 			{PreConfig: outOfBand(func(h *emulator.Webhook) { h.URL = "https://evil.example.com/" }), Config: config, ConfigPlanChecks: updatePlanned},
 			{PreConfig: outOfBand(func(h *emulator.Webhook) { h.Events = h.Events[:1] }), Config: config, ConfigPlanChecks: updatePlanned},
 			{PreConfig: outOfBand(func(h *emulator.Webhook) { h.Active = false }), Config: config, ConfigPlanChecks: updatePlanned},
+			{PreConfig: outOfBand(func(h *emulator.Webhook) { h.SkipCertVerification = true }), Config: config, ConfigPlanChecks: updatePlanned,
+				Check: func(*terraform.State) error {
+					if onlyHook(t, srv).SkipCertVerification {
+						return errors.New("skip_cert_verification still on after the repair")
+					}
+					return nil
+				}},
 			{PreConfig: outOfBand(func(h *emulator.Webhook) { h.Secret = "" }), Config: config, ConfigPlanChecks: updatePlanned,
 				Check: func(*terraform.State) error {
 					if got := onlyHook(t, srv).Secret; got != "drift-secret" {
