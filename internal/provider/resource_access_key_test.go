@@ -327,6 +327,10 @@ func TestAccAccessKeyPlanTimeChecks(t *testing.T) {
 				`public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF8LLyHClvJpUMKUnOH49Ps0YIM8zlK7zOOObLSjYSCp"`),
 			errorText(`key_algorithm`, `"RSA"`, `public_key`, `ED25519`),
 		},
+		"key_algorithm the provider does not generate": {
+			accessKeyConfig(dc, accessKeyCases(emulator.DataCenter)[0], `label = "x"`, `key_algorithm = "DSA"`),
+			errorText(`Invalid key_algorithm`, `"DSA"`, `ED25519, ECDSA, RSA`),
+		},
 		"type prefix that is not the blob's type": {
 			accessKeyConfig(cloud, accessKeyCases(emulator.Cloud)[0], `label = "x"`,
 				`public_key = "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIF8LLyHClvJpUMKUnOH49Ps0YIM8zlK7zOOObLSjYSCp ci@example"`),
