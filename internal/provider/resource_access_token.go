@@ -142,9 +142,11 @@ func (r *accessTokenResource) Schema(_ context.Context, _ resource.SchemaRequest
 			PlanModifiers:       keep,
 		},
 		"name": schema.StringAttribute{
-			Required:            true,
-			MarkdownDescription: "Name of the token, shown in Bitbucket. Changed in place.",
-			Validators:          nameValidators(255),
+			Required: true,
+			MarkdownDescription: "Name of the token, shown in Bitbucket. Changed in place. The token is created under this name " +
+				"plus `-tf` and 8 random hex digits and renamed to it as soon as Bitbucket answers: after a lost answer " +
+				"that unique name tells the provider's token from anyone else's.",
+			Validators: nameValidators(255),
 		},
 		"permissions": schema.SetAttribute{
 			Required:            true,
