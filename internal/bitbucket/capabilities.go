@@ -12,10 +12,10 @@ import (
 // (the Cloud OpenAPI file in internal/emulator/conformance/testdata has no
 // access-token path); they are made in the web UI:
 // https://support.atlassian.com/bitbucket-cloud/docs/create-a-repository-access-token/
-const cloudTokensUnsupported = "Bitbucket Cloud has no API to create access tokens. Create the token in the Bitbucket web UI " +
-	"(workspace, project or repository settings > Access tokens) and pass it in where it is needed, for example " +
-	"as a sensitive variable to bitbucket_connection. The access token resources and the bitbucket_access_token " +
-	"ephemeral resource work with Bitbucket Data Center only."
+// The reason only: what to do instead depends on where the user is, so
+// the caller says it.
+const cloudTokensUnsupported = "Bitbucket Cloud has no API for access tokens: they are created, listed and revoked " +
+	"in the Bitbucket web UI only (workspace, project or repository settings > Access tokens)."
 
 func (c *cloudClient) Capabilities() Capabilities {
 	return Capabilities{

@@ -87,7 +87,9 @@ func (c *cloudClient) ListWorkspaces(ctx context.Context, filter WorkspaceFilter
 	case AccessAdmin:
 		filter.AdminOnly = true
 	default:
-		return nil, fmt.Errorf("minimum permission %q: %w: Bitbucket Cloud can filter workspaces only by administrator", filter.MinPermission, ErrUnsupported)
+		return nil, fmt.Errorf("%w: Bitbucket Cloud filters workspaces only by administrator: \"admin\" keeps those the "+
+			"credentials administer, \"read\" keeps every workspace they belong to (the same as no filter), and there is "+
+			"no %q filter", ErrUnsupported, filter.MinPermission)
 	}
 	if filter.AdminOnly {
 		q.Set("administrator", "true")

@@ -237,6 +237,12 @@ func refuseCaseOnlyChange(configured, inState types.String, diags *diag.Diagnost
 // reason (bitbucket.Capabilities.AccessTokensUnsupported).
 const cloudHasNoTokens = "Bitbucket Cloud has no API for access tokens"
 
+// createTokenElsewhere follows the capability's reason where a token would
+// be created (the token resources, the ephemeral token).
+const createTokenElsewhere = " Create the token there and pass it in where it is needed, for example to " +
+	"bitbucket_connection's token_wo as a sensitive variable. The access token resources and the " +
+	"bitbucket_access_token ephemeral resource work with Bitbucket Data Center only."
+
 // goneSinceRefresh says why an update found its object missing: it went
 // outside Terraform after the state was last refreshed, which is during this
 // run or, with -refresh=false, before it. how is "deleted" or "revoked",

@@ -35,8 +35,9 @@ func TestAccConnectionPlanTimeErrors(t *testing.T) {
 					`  permissions = ["REPO_READ"]`,
 					`}`,
 				),
-				PlanOnly:    true,
-				ExpectError: errorText("Managed tokens need Bitbucket Data Center", "Bitbucket Cloud has no API to create access tokens"),
+				PlanOnly: true,
+				ExpectError: errorText("Managed tokens need Bitbucket Data Center", "Bitbucket Cloud has no API for access tokens",
+					"supply it in this connection's token_wo"),
 			},
 			{
 				Config:      connectionConfig(dc, `name = "ci"`, `workspace = "PRJ"`),

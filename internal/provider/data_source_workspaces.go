@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -102,9 +103,10 @@ func (d *WorkspacesDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	minPermission := config.MinPermission.ValueString()
 	list, err := client.ListWorkspaces(ctx, bitbucket.WorkspaceFilter{MinPermission: minPermission})
 	if errors.Is(err, bitbucket.ErrUnsupported) {
+		reason := strings.TrimPrefix(err.Error(), bitbucket.ErrUnsupported.Error()+": ")
 		resp.Diagnostics.AddAttributeError(path.Root("min_permission"), "Filter not supported by "+productName(client.Product()),
-			fmt.Sprintf("min_permission = %q cannot be applied: %s. Leave min_permission unset, or use one of: %s.",
-				minPermission, err, strings.Join(client.Capabilities().WorkspacePermissionFilters, ", ")))
+			fmt.Sprintf("min_permission = %q cannot be applied. %s. Set min_permission to one of %s, or leave it unset.",
+				minPermission, reason, quoted(client.Capabilities().WorkspacePermissionFilters)))
 		return
 	}
 	if err != nil {
@@ -160,4 +162,13 @@ func (regexValidator) ValidateString(_ context.Context, req validator.StringRequ
 	if _, err := regexp.Compile(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid regular expression", regexHelp(err))
 	}
+}
+
+// quoted lists values as "a", "b" for a diagnostic.
+func quoted(values []string) string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = strconv.Quote(v)
+	}
+	return strings.Join(out, ", ")
 }

@@ -138,8 +138,10 @@ func TestAccWorkspacesDataSourceInvalidFilters(t *testing.T) {
 				ExpectError: errorText(`value must be one of: ["read" "write" "admin"]`),
 			},
 			{
-				Config:      providerConfig(srv) + `data "bitbucket_workspaces" "x" { min_permission = "write" }`,
-				ExpectError: errorText("Filter not supported by Bitbucket Cloud", `min_permission = "write"`),
+				Config: providerConfig(srv) + `data "bitbucket_workspaces" "x" { min_permission = "write" }`,
+				ExpectError: errorText("Filter not supported by Bitbucket Cloud", `min_permission = "write" cannot be applied.`,
+					"Bitbucket Cloud filters workspaces only by administrator", `there is no "write" filter.`,
+					`Set min_permission to one of "read", "admin", or leave it unset.`),
 			},
 		},
 	})

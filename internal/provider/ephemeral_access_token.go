@@ -163,7 +163,7 @@ func (e *accessTokenEphemeralResource) Open(ctx context.Context, req ephemeral.O
 	}
 	client := e.data.client
 	if caps := client.Capabilities(); !caps.AccessTokens {
-		resp.Diagnostics.AddError(cloudTokensSummary, caps.AccessTokensUnsupported)
+		resp.Diagnostics.AddError(cloudTokensSummary, caps.AccessTokensUnsupported+createTokenElsewhere)
 		return
 	}
 	workspace := e.data.workspaceOf(m.Workspace, &resp.Diagnostics)

@@ -116,7 +116,9 @@ func (r *accessTokenListResource) List(ctx context.Context, req list.ListRequest
 		get(name, cfg.owner(name))
 	}
 	if caps := r.data.client.Capabilities(); !diags.HasError() && !caps.AccessTokens {
-		diags.AddError("Access tokens cannot be listed here", caps.AccessTokensUnsupported)
+		diags.AddError("Access tokens cannot be listed here", caps.AccessTokensUnsupported+" The token list resources "+
+			"work with Bitbucket Data Center only; on Cloud, the settings page of the workspace, project or repository "+
+			"lists its tokens.")
 	}
 	var scopes []bitbucket.TokenScope
 	if !diags.HasError() {

@@ -332,9 +332,10 @@ func TestAccAccessTokenQueryCloud(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: providerConfig(srv, `workspace = "acme"`)},
 			{
-				Query:       true,
-				Config:      "list \"bitbucket_project_access_token\" \"all\" {\n  provider = bitbucket\n  config {}\n}\n",
-				ExpectError: errorText("Access tokens cannot be listed here"),
+				Query:  true,
+				Config: "list \"bitbucket_project_access_token\" \"all\" {\n  provider = bitbucket\n  config {}\n}\n",
+				ExpectError: errorText("Access tokens cannot be listed here", "listed and revoked in the Bitbucket web UI only",
+					"the settings page of the workspace, project or repository lists its tokens"),
 			},
 		},
 	})

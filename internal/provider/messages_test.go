@@ -183,3 +183,23 @@ func TestAccessKeyCloudAccessTokenMessage(t *testing.T) {
 		t.Errorf("error asks for a permission no access token can hold:\n%s", err)
 	}
 }
+
+// TestCloudTokenMessagesSayWhatToDoWhereTheUserIs: on Cloud, a
+// connection's managed_token says to supply the token in this connection
+// (not "pass it to bitbucket_connection", the resource the user is in), and
+// a token resource says where to create it and where to pass it.
+func TestCloudTokenMessagesSayWhatToDoWhereTheUserIs(t *testing.T) {
+	srv := startEmulator(t, emulator.Cloud)
+	connection := newProtocolHarness(t, "bitbucket_connection", matrixProviderConfig(srv))
+	_, _, err := connection.plan(map[string]any{"name": "ci", "workspace": "acme", "repository": "api-service",
+		"managed_token": map[string]any{"level": "repository", "permissions": []string{"REPO_READ"}}})
+	if err == nil || !strings.Contains(err.Error(), "supply it in this connection's token_wo") || strings.Contains(err.Error(), "bitbucket_connection") {
+		t.Errorf("managed_token on Cloud: %v\nwant advice for this connection that names no other resource", err)
+	}
+	token := newProtocolHarness(t, "bitbucket_repository_access_token", matrixProviderConfig(srv))
+	_, _, err = token.plan(map[string]any{"workspace": "acme", "repository": "api-service", "name": "ci", "permissions": []string{"REPO_READ"}})
+	if err == nil || !strings.Contains(err.Error(), "Create the token there") || !strings.Contains(err.Error(), "bitbucket_connection's token_wo") ||
+		strings.Contains(err.Error(), "no API to create") {
+		t.Errorf("a token resource on Cloud: %v", err)
+	}
+}

@@ -277,7 +277,7 @@ func (r *accessTokenResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 	// Before anything else: on Cloud nothing else can help.
 	if caps := r.data.client.Capabilities(); !caps.AccessTokens {
-		resp.Diagnostics.AddError(cloudTokensSummary, caps.AccessTokensUnsupported)
+		resp.Diagnostics.AddError(cloudTokensSummary, caps.AccessTokensUnsupported+createTokenElsewhere)
 		return
 	}
 	requireServerVersion(&resp.Diagnostics, r.data.client, minimumTokenVersion[r.level], string(r.level)+" access tokens")
@@ -418,7 +418,7 @@ func (r *accessTokenResource) Create(ctx context.Context, req resource.CreateReq
 func accessTokenError(diags *diag.Diagnostics, client bitbucket.Client, action string, scope bitbucket.TokenScope, id string, err error) {
 	switch {
 	case errors.Is(err, bitbucket.ErrUnsupported):
-		diags.AddError(cloudTokensSummary, client.Capabilities().AccessTokensUnsupported)
+		diags.AddError(cloudTokensSummary, client.Capabilities().AccessTokensUnsupported+createTokenElsewhere)
 	case errors.Is(err, bitbucket.ErrTokenAuthRefused):
 		diags.AddError("Access tokens can only be created with a password",
 			fmt.Sprintf("Bitbucket refused to %s the %s on %s: %s\n\nBitbucket Data Center does not let a request "+

@@ -178,8 +178,8 @@ ephemeral "bitbucket_access_token" "test" {
 `,
 	}
 	want := errorText("Access tokens cannot be created on Bitbucket Cloud",
-		"Bitbucket Cloud has no API to create access tokens. Create the token in the Bitbucket web UI (workspace, project or repository settings > Access tokens) and pass it in",
-		"bitbucket_connection")
+		"Bitbucket Cloud has no API for access tokens: they are created, listed and revoked in the Bitbucket web UI only (workspace, project or repository settings > Access tokens).",
+		"Create the token there and pass it in", "bitbucket_connection's token_wo")
 	for label, config := range configs {
 		t.Run(label, func(t *testing.T) {
 			tfresource.ParallelTest(t, tfresource.TestCase{

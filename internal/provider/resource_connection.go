@@ -431,8 +431,9 @@ func (r *connectionResource) checkProductSupports(ctx context.Context, plan, con
 	managed := !config.ManagedToken.IsNull() && !config.ManagedToken.IsUnknown()
 	if caps := client.Capabilities(); managed && !caps.AccessTokens {
 		diags.AddAttributeError(path.Root("managed_token"), "Managed tokens need Bitbucket Data Center",
-			caps.AccessTokensUnsupported+"\n\nFor this connection, supply such a token (or an API token, with "+
-				"username) in token_wo (+ token_wo_version) or token, and remove managed_token.")
+			caps.AccessTokensUnsupported+"\n\nFor this connection, create the token there (or use an API token, "+
+				"with username), supply it in this connection's token_wo (+ token_wo_version) or token, and remove "+
+				"managed_token.")
 		return
 	}
 	if mt := nestedAs[managedTokenModel](ctx, config.ManagedToken, diags); mt != nil {
