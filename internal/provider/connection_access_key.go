@@ -454,3 +454,20 @@ func managedAccessKeyObject(ctx context.Context, mk managedAccessKeyModel, diags
 	diags.Append(d...)
 	return obj
 }
+
+// warnImportedKeyHasNoPrivateKey: an imported connection keeps the access
+// key it found, but Bitbucket holds only the public half, so
+// private_key_openssh stays null; say so while the import is fresh, and how
+// to get a key pair whose private key Terraform has.
+func warnImportedKeyHasNoPrivateKey(plan connectionModel, state *connectionModel, imported *importMarker, diags *diag.Diagnostics) {
+	if imported == nil || state == nil || plan.ManagedAccessKey.IsNull() || plan.AccessKeyID.IsUnknown() ||
+		plan.AccessKeyID.ValueString() == "" || !plan.PrivateKey.IsNull() {
+		return
+	}
+	diags.AddAttributeWarning(path.Root("private_key_openssh"), "Imported access key has no private key",
+		fmt.Sprintf("The access key %s of %s was imported: Bitbucket keeps only its public half, so "+
+			"private_key_openssh is null and Terraform cannot hand the private key to the service. If the service "+
+			"already holds it, nothing needs to change. Otherwise delete this key in Bitbucket (the repository's or "+
+			"project's access keys): the next apply makes a new key pair and puts its private key in "+
+			"private_key_openssh.", plan.AccessKeyID.ValueString(), describeConnection(plan)))
+}

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
@@ -201,5 +203,84 @@ func TestCloudTokenMessagesSayWhatToDoWhereTheUserIs(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "Create the token there") || !strings.Contains(err.Error(), "bitbucket_connection's token_wo") ||
 		strings.Contains(err.Error(), "no API to create") {
 		t.Errorf("a token resource on Cloud: %v", err)
+	}
+}
+
+// TestConnectionPreferTokenWOSaysTheTradeOff: the advice to use token_wo
+// says what it costs (no check on refresh), so it is not one-sided.
+func TestConnectionPreferTokenWOSaysTheTradeOff(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	h := newProtocolHarness(t, "bitbucket_connection", matrixProviderConfig(srv))
+	config, err := objectValue(h.schema, map[string]any{"name": "ci", "workspace": "PRJ", "repository": "api-service", "token": "supplied"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := h.server.ValidateResourceConfig(h.ctx, &tfprotov6.ValidateResourceConfigRequest{
+		TypeName: h.typeName, Config: dynamic(t, h.schema, config),
+		ClientCapabilities: &tfprotov6.ValidateResourceConfigClientCapabilities{WriteOnlyAttributesAllowed: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := diagnosticsText(resp.Diagnostics)
+	for _, want := range []string{"Prefer the write-only token_wo", "The trade-off", "not on every refresh"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the advice does not say %q:\n%s", want, text)
+		}
+	}
+}
+
+// TestImportedConnectionKeyWarnsItHasNoPrivateKey: a connection imported
+// with its managed access key has no private key (Bitbucket keeps only the
+// public half); the plan says so and how to get one, and doing what it says
+// (deleting the key in Bitbucket) gives a key pair with its private key.
+func TestImportedConnectionKeyWarnsItHasNoPrivateKey(t *testing.T) {
+	for _, product := range []emulator.Product{emulator.DataCenter, emulator.Cloud} {
+		t.Run(string(product), func(t *testing.T) {
+			t.Parallel()
+			srv := startEmulator(t, product)
+			ws := seededWorkspace(product)
+			config := map[string]any{"name": "svc", "workspace": ws, "repository": "api-service",
+				"managed_access_key": map[string]any{"level": "repository"}}
+			made := newProtocolHarness(t, "bitbucket_connection", matrixProviderConfig(srv))
+			if err := made.apply(config); err != nil {
+				t.Fatal(err)
+			}
+			if w := planWarnings(t, made, config); len(w) != 0 {
+				t.Errorf("the connection that made the key warns: %q", w)
+			}
+
+			h := newProtocolHarness(t, "bitbucket_connection", matrixProviderConfig(srv))
+			imported, err := h.server.ImportResourceState(h.ctx, &tfprotov6.ImportResourceStateRequest{TypeName: h.typeName, ID: ws + "/api-service/svc"})
+			if err != nil || hasErrors(imported.Diagnostics) || len(imported.ImportedResources) != 1 {
+				t.Fatalf("import: %v %s", err, diagnosticsText(imported.Diagnostics))
+			}
+			h.state, h.private = h.value(imported.ImportedResources[0].State), imported.ImportedResources[0].Private
+			w := planWarnings(t, h, config)
+			if len(w) != 1 || !strings.HasPrefix(w[0], "Imported access key has no private key: ") || !strings.Contains(w[0], "delete this key in Bitbucket") {
+				t.Fatalf("plan after the import: warnings %q, want one saying the key has no private key", w)
+			}
+
+			// Doing what it says: a new key pair, with its private key.
+			for _, k := range srv.AccessKeys() {
+				if k.Label == "svc" {
+					if err := srv.DeleteAccessKey(k); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if err := h.apply(config); err != nil {
+				t.Fatal(err)
+			}
+			attrs := map[string]tftypes.Value{}
+			_ = h.state.As(&attrs)
+			var private string
+			if err := attrs["private_key_openssh"].As(&private); err != nil || !strings.Contains(private, "OPENSSH PRIVATE KEY") {
+				t.Errorf("after deleting the key and applying, private_key_openssh = %q (%v)", private, err)
+			}
+			if w := planWarnings(t, h, config); len(w) != 0 {
+				t.Errorf("after the new key pair the plan still warns: %q", w)
+			}
+		})
 	}
 }

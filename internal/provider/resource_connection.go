@@ -207,6 +207,12 @@ func (r *connectionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 	resp.Schema = schema.Schema{MarkdownDescription: connectionDescription, Attributes: attributes}
 }
 
+// tokenWOTradeOff is what token_wo costs: Terraform keeps no copy, so the
+// check on every refresh (verified_permissions) cannot run.
+const tokenWOTradeOff = "The trade-off: Terraform keeps no copy of a write-only token, so the connection checks it " +
+	"only on create and when token_wo_version changes, not on every refresh as it does a token in state; a token " +
+	"revoked or narrowed outside Terraform goes unnoticed until then."
+
 // suppliedTokenAttributes are the attributes of a token the user supplies
 // (and token, which also holds a managed token's value).
 func suppliedTokenAttributes() map[string]schema.Attribute {
@@ -215,7 +221,7 @@ func suppliedTokenAttributes() map[string]schema.Attribute {
 			Optional: true, Computed: true, Sensitive: true,
 			MarkdownDescription: "The connection's token. Either supplied (kept in state, sensitive) or, with " +
 				"`managed_token`, the value of the token the provider created (computed, sensitive): hand it to " +
-				"the service. Prefer `token_wo` for a supplied token that should not be in state. Exactly one " +
+				"the service. Prefer `token_wo` for a supplied token that should not be in state; " + tokenWOTradeOff + " Exactly one " +
 				"of `managed_token`, `managed_access_key`, `token` and `token_wo` is set.",
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
@@ -354,7 +360,7 @@ func (r *connectionResource) ConfigValidators(context.Context) []resource.Config
 	return []resource.ConfigValidator{
 		resourcevalidator.ExactlyOneOf(connectionCredentials...),
 		// Terraform 1.11+ warns that token_wo keeps the token out of state.
-		preferWriteOnly{attribute: "token", writeOnly: "token_wo"},
+		preferWriteOnly{attribute: "token", writeOnly: "token_wo", tradeOff: tokenWOTradeOff},
 	}
 }
 
@@ -402,6 +408,7 @@ func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.Modify
 	planToken(ctx, &plan, config, state, &resp.Diagnostics)
 	r.planAccessKey(ctx, &plan, state, &resp.Diagnostics)
 	warnImportedTokens(ctx, plan, imported, &resp.Diagnostics)
+	warnImportedKeyHasNoPrivateKey(plan, state, imported, &resp.Diagnostics)
 	planWebhookAndClone(&plan, state)
 	planVerifiedPermissions(ctx, &plan, config, state, req.Private, &resp.Diagnostics)
 	if levels, ok := r.plannedKeyLevels(ctx, plan, &resp.Diagnostics); ok && plan.Verify.ValueBool() {

@@ -265,6 +265,9 @@ func (notBlankValidator) ValidateString(_ context.Context, req validator.StringR
 // of a path, and that line holds the secret (the secrets audit caught it).
 type preferWriteOnly struct {
 	attribute, writeOnly string
+	// tradeOff is what the write-only attribute costs ("" for nothing), so
+	// the advice is not one-sided.
+	tradeOff string
 }
 
 func (v preferWriteOnly) Description(context.Context) string {
@@ -281,7 +284,10 @@ func (v preferWriteOnly) ValidateResource(ctx context.Context, req resource.Vali
 	if value.IsNull() {
 		return
 	}
-	resp.Diagnostics.AddWarning("Prefer the write-only "+v.writeOnly,
-		fmt.Sprintf("%s is kept in plan and state. This Terraform supports write-only attributes: set %s (with its "+
-			"version attribute) instead, and the secret is never stored.", v.attribute, v.writeOnly))
+	detail := fmt.Sprintf("%s is kept in plan and state. This Terraform supports write-only attributes: set %s (with its "+
+		"version attribute) instead, and the secret is never stored.", v.attribute, v.writeOnly)
+	if v.tradeOff != "" {
+		detail += " " + v.tradeOff
+	}
+	resp.Diagnostics.AddWarning("Prefer the write-only "+v.writeOnly, detail)
 }
