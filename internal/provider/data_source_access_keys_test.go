@@ -1,7 +1,12 @@
 package provider
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -81,4 +86,49 @@ data "bitbucket_access_keys" "project" {
 // keysList checks the access_keys list of data source bitbucket_access_keys.<name>.
 func keysList(name string, check knownvalue.Check) statecheck.StateCheck {
 	return statecheck.ExpectKnownValue("data.bitbucket_access_keys."+name, tfjsonpath.New("access_keys"), check)
+}
+
+// TestAccAccessKeysAuditExample runs the data source's documented audit
+// example against both emulators (Cloud as the default provider, Data
+// Center as bitbucket.datacenter): each output finds what it audits, so no
+// part of the example is empty by construction. Through the CLI: two
+// configurations of one provider need two plugin processes.
+func TestAccAccessKeysAuditExample(t *testing.T) {
+	example, err := os.ReadFile(filepath.Join(examplesDir, "data-sources", "bitbucket_access_keys", "data-source.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cloud, dc := startEmulator(t, emulator.Cloud), startEmulator(t, emulator.DataCenter)
+	add := func(srv *emulator.Server, scope bitbucket.AccessKeyScope, label, permission string) {
+		public, _, err := generateKeyPair("ED25519")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := testClient(t, srv).CreateAccessKey(t.Context(), scope, bitbucket.AccessKeyInput{PublicKey: public, Label: label, Permission: permission}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(cloud, bitbucket.AccessKeyScope{Workspace: "acme", Repository: "web-app"}, "never-used", "")
+	add(dc, bitbucket.AccessKeyScope{Workspace: "PRJ", Repository: "api-service"}, "can-push", "REPO_WRITE")
+	add(dc, bitbucket.AccessKeyScope{Workspace: "PRJ", Repository: "api-service"}, "read-only", "REPO_READ")
+	h := newCLIHarness(t, nil)
+	h.writeConfig("terraform {\n  required_providers {\n    bitbucket = { source = \"bitbucket-iac/bitbucket\" }\n  }\n}\n" +
+		providerConfig(cloud) + strings.Replace(providerConfig(dc), "provider \"bitbucket\" {", "provider \"bitbucket\" {\n  alias = \"datacenter\"", 1) +
+		string(example))
+	if out, err := h.terraform(nil, "apply", "-auto-approve", "-input=false"); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	out, err := h.terraform(nil, "output", "-json")
+	if err != nil {
+		t.Fatalf("output: %v\n%s", err, out)
+	}
+	var outputs map[string]struct{ Value []string }
+	if err := json.Unmarshal([]byte(out), &outputs); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	for name, want := range map[string][]string{"unused_keys": {"never-used"}, "write_keys": {"can-push"}} {
+		if got := outputs[name].Value; !slices.Equal(got, want) {
+			t.Errorf("output %s = %q, want %q", name, got, want)
+		}
+	}
 }
