@@ -70,7 +70,7 @@ func (e *accessTokenEphemeralResource) Metadata(_ context.Context, req ephemeral
 func (e *accessTokenEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: fmt.Sprintf("A short-lived Bitbucket Data Center HTTP access token for use within one "+
-			"Terraform run (Terraform 1.10+), for example to configure another provider or as a write-only argument "+
+			"Terraform run (Terraform 1.11+, the provider's minimum), for example to configure another provider or as a write-only argument "+
 			"such as `bitbucket_repository_webhook.secret_wo`. A repository token when `repository` is set, otherwise a "+
 			"project token. Its value never reaches the plan or state. Terraform opens ephemeral resources in "+
 			"every operation that needs them, so a plan and the apply that follows each get their own token. Like the "+

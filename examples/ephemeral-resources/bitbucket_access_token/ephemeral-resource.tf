@@ -1,4 +1,4 @@
-# Terraform 1.10+. A read-only repository token that exists only while this run
+# Terraform 1.11+ (the provider's minimum). A read-only repository token that exists only while this run
 # needs it: created when Terraform opens it, revoked when Terraform closes it,
 # never in plan or state. Data Center only; the provider that creates it signs
 # in with username + password.
