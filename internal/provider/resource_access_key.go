@@ -247,9 +247,10 @@ func (r *accessKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 	attributes[r.spec.parent] = r.spec.parentSchema
 	description := r.spec.description
 	description += " The public key is supplied, or the provider generates a key pair (Ed25519 by default) and keeps " +
-		"the private key in state. If the answer to a create is lost, the provider adopts the key with the same " +
-		"fingerprint instead of adding a second one. A key deleted outside Terraform is created again; a permission " +
-		"changed outside Terraform shows as a diff."
+		"the private key in state. If the answer to a create is lost (a timeout, Ctrl-C), the provider adopts only " +
+		"the key it can prove it registered: the key pair it generated, or a supplied key registered meanwhile with " +
+		"the configured label and permission; another party's key is left as it is and named with its import ID. " +
+		"A key deleted outside Terraform is created again; a permission changed outside Terraform shows as a diff."
 	resp.Schema = schema.Schema{MarkdownDescription: description, Attributes: attributes}
 }
 
