@@ -24,8 +24,9 @@ func (c *cloudClient) Capabilities() Capabilities {
 		WebhookSecretReturned: false,
 		// "Workspace webhooks ... can only be managed by workspace owners"
 		// (Cloud OpenAPI, POST /workspaces/{workspace}/hooks).
-		WorkspaceWebhooksOwnerOnly: true,
-		WorkspacePermissionFilters: []string{AccessRead, AccessAdmin},
+		WorkspaceWebhooksOwnerOnly:   true,
+		WorkspacePermissionFilters:   []string{AccessRead, AccessAdmin},
+		WebhookDeliveriesUnsupported: cloudNoDeliveries,
 	}
 }
 
@@ -36,6 +37,7 @@ func (d *dataCenterClient) Capabilities() Capabilities {
 		WebhookSecretReturned:      true,
 		WorkspacePermissionFilters: []string{AccessRead, AccessWrite, AccessAdmin},
 		VersionGated:               true,
+		WebhookDeliveries:          true,
 	}
 }
 

@@ -71,6 +71,12 @@ type Client interface {
 	ListWebhooks(ctx context.Context, scope WebhookScope) ([]Webhook, error)
 	UpdateWebhook(ctx context.Context, scope WebhookScope, id string, in WebhookInput) (*Webhook, error)
 	DeleteWebhook(ctx context.Context, scope WebhookScope, id string) error
+	// WebhookDeliveries is a webhook's delivery history and TestWebhook asks
+	// Bitbucket to send a test request (deliveries.go); where the product
+	// has no such API (Capabilities().WebhookDeliveries false) both return
+	// an error matching ErrUnsupported without a request.
+	WebhookDeliveries(ctx context.Context, scope WebhookScope, id string) (*WebhookDeliveries, error)
+	TestWebhook(ctx context.Context, scope WebhookScope, in WebhookTestInput) (*WebhookTestResult, error)
 
 	// Access tokens exist only on Data Center; on Cloud these return an
 	// error matching ErrUnsupported without sending a request.
@@ -137,6 +143,12 @@ type Capabilities struct {
 	// WorkspacePermissionFilters are the WorkspaceFilter.MinPermission values
 	// ListWorkspaces can apply ("" always works).
 	WorkspacePermissionFilters []string
+	// WebhookDeliveries: the product records webhook deliveries and can send
+	// a test request (WebhookDeliveries, TestWebhook).
+	WebhookDeliveries bool
+	// WebhookDeliveriesUnsupported, when WebhookDeliveries is false, says why
+	// and what to do instead, in words fit for a diagnostic.
+	WebhookDeliveriesUnsupported string
 	// VersionGated: features depend on ServerVersion (Data Center); without
 	// it every feature the product has is available.
 	VersionGated bool

@@ -90,6 +90,13 @@ func TestExamplesValidateWithEachOthersProviderBlocks(t *testing.T) {
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			files := modules[name]
+			for _, text := range files {
+				if strings.Contains(text, "\naction \"") || strings.HasPrefix(text, "action \"") {
+					// Action blocks need Terraform 1.14+.
+					validateExample(t, files, blocks, useTerraformAtLeast(t, terraformActions, "the "+name+" example's action blocks"))
+					return
+				}
+			}
 			identity, hasIdentity := files["import-by-identity.tf"]
 			if !hasIdentity {
 				validateExample(t, files, blocks, "")

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"os"
 	"strings"
 	"time"
@@ -28,6 +29,7 @@ var (
 	_ provider.Provider                       = &BitbucketProvider{}
 	_ provider.ProviderWithEphemeralResources = &BitbucketProvider{}
 	_ provider.ProviderWithListResources      = &BitbucketProvider{}
+	_ provider.ProviderWithActions            = &BitbucketProvider{}
 )
 
 // BitbucketProvider is the provider block.
@@ -142,6 +144,7 @@ func (p *BitbucketProvider) Configure(ctx context.Context, req provider.Configur
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
 	resp.ListResourceData = data
+	resp.ActionData = data
 }
 
 func (p *BitbucketProvider) Resources(context.Context) []func() resource.Resource {
@@ -177,13 +180,21 @@ func (p *BitbucketProvider) ListResources(context.Context) []func() list.ListRes
 	}
 }
 
+// Actions are invoked by Terraform 1.14+ (action_trigger, apply -invoke).
+func (p *BitbucketProvider) Actions(context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewWebhookTestAction, // action_webhook.go
+	}
+}
+
 func (p *BitbucketProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
-		NewRepositoryDataSource,   // data_source_repository.go
-		NewRepositoriesDataSource, // data_source_repositories.go
-		NewWorkspaceDataSource,    // data_source_workspace.go
-		NewWorkspacesDataSource,   // data_source_workspaces.go
-		NewAccessKeysDataSource,   // data_source_access_keys.go
+		NewRepositoryDataSource,        // data_source_repository.go
+		NewRepositoriesDataSource,      // data_source_repositories.go
+		NewWorkspaceDataSource,         // data_source_workspace.go
+		NewWorkspacesDataSource,        // data_source_workspaces.go
+		NewAccessKeysDataSource,        // data_source_access_keys.go
+		NewWebhookDeliveriesDataSource, // data_source_webhook_deliveries.go
 	}
 }
 

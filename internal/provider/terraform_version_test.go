@@ -31,6 +31,7 @@ import (
 var (
 	terraformIdentity = version.Must(version.NewVersion("1.12.0")) // resource identity
 	terraformQuery    = version.Must(version.NewVersion("1.14.0")) // list resources, terraform query
+	terraformActions  = version.Must(version.NewVersion("1.14.0")) // actions (action blocks, -invoke)
 )
 
 var newerTerraform struct {
@@ -113,6 +114,11 @@ func useTerraformAtLeast(t *testing.T, minimum *version.Version, feature string)
 	if chosen := os.Getenv("TF_ACC_TERRAFORM_PATH"); chosen != "" && strings.Contains(filepath.Base(chosen), "tofu") {
 		// OpenTofu numbers its versions on its own: 1.12 has resource identity
 		// (these tests pass with it) but no list resources or query command.
+		if minimum == terraformActions {
+			msg := "skipped: OpenTofu has no actions (action blocks, -invoke)"
+			reportNewerTerraform(t, msg)
+			t.Skip(msg)
+		}
 		if minimum.Equal(terraformQuery) {
 			msg := "skipped: OpenTofu has no terraform query (list resources)"
 			reportNewerTerraform(t, msg)

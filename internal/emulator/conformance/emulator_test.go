@@ -65,6 +65,9 @@ type step struct {
 	route   string // the described operation's path template
 	capture string // store the created object's uuid/id under this name
 	note    string // tells apart two steps of the same route and status
+	// before, when set, runs on the emulator before the request (out-of-band
+	// state such as a webhook delivery).
+	before func(*emulator.Server) error
 }
 
 func (s step) name() string {
@@ -244,6 +247,21 @@ func dcWebhookSteps(list, listTemplate, missingList, capture string) []step {
 		{as: dcAdmin, method: "GET", path: hook, status: 200, route: one},
 		{as: dcWrongPassword, method: "GET", path: hook, status: 401, route: one},
 		{as: dcAdmin, method: "GET", path: list + "/" + unknownDCId, status: 404, route: one},
+		// Deliveries [docs/dev/bitbucket-api.md#datacenter-webhook-deliveries]; the hook's URL
+		// is off the loopback interface, so the emulator records an ERROR without sending.
+		{as: dcAdmin, method: "GET", path: hook + "/latest", status: 204, route: one + "/latest", note: "nothing delivered yet"},
+		{as: dcAdmin, method: "GET", path: hook + "/statistics/summary", status: 204, route: one + "/statistics/summary", note: "nothing delivered yet"},
+		{as: dcAdmin, method: "GET", path: hook + "/latest?outcome=ERROR", status: 200, route: one + "/latest", before: triggerRefsChanged},
+		{as: dcWrongPassword, method: "GET", path: hook + "/latest", status: 401, route: one + "/latest"},
+		{as: dcAdmin, method: "GET", path: list + "/" + unknownDCId + "/latest", status: 404, route: one + "/latest"},
+		{as: dcAdmin, method: "GET", path: hook + "/statistics/summary", status: 200, route: one + "/statistics/summary"},
+		{as: dcWrongPassword, method: "GET", path: hook + "/statistics/summary", status: 401, route: one + "/statistics/summary"},
+		{as: dcAdmin, method: "GET", path: list + "/" + unknownDCId + "/statistics/summary", status: 404, route: one + "/statistics/summary"},
+		{as: dcAdmin, method: "GET", path: hook + "?statistics=true", status: 200, route: one, note: "statistics=true"},
+		{as: dcAdmin, method: "POST", path: list + "/test?url=https%3A%2F%2Fci.example.com%2Fhook", status: 200, route: listTemplate + "/test"},
+		{as: dcAdmin, method: "POST", path: list + "/test?webhookId=<" + capture + ">", status: 200, route: listTemplate + "/test", note: "webhookId"},
+		{as: dcWrongPassword, method: "POST", path: list + "/test?url=https%3A%2F%2Fci.example.com%2Fhook", status: 401, route: listTemplate + "/test"},
+		{as: dcAdmin, method: "POST", path: missingList + "/test?url=https%3A%2F%2Fci.example.com%2Fhook", status: 404, route: listTemplate + "/test"},
 		{as: dcAdmin, method: "PUT", path: hook, body: dcWebhookUpdate, status: 200, route: one},
 		{as: dcWrongPassword, method: "PUT", path: hook, body: dcWebhookUpdate, status: 401, route: one},
 		{as: dcAdmin, method: "PUT", path: list + "/" + unknownDCId, body: dcWebhookUpdate, status: 404, route: one},
@@ -251,6 +269,13 @@ func dcWebhookSteps(list, listTemplate, missingList, capture string) []step {
 		{as: dcAdmin, method: "DELETE", path: hook, status: 204, route: one},
 		{as: dcAdmin, method: "DELETE", path: hook, status: 404, route: one, note: "already deleted"},
 	}
+}
+
+// triggerRefsChanged raises repo:refs_changed on the seeded repository, which
+// every webhook of the drive subscribes to.
+func triggerRefsChanged(srv *emulator.Server) error {
+	_, err := srv.TriggerWebhookEvent("PRJ", "api-service", "repo:refs_changed")
+	return err
 }
 
 // dcTokenSteps drives one access-token collection (user, project or repository).
@@ -348,6 +373,11 @@ func TestEmulatorConformsToPublishedSpecs(t *testing.T) {
 			client := &http.Client{Timeout: 5 * time.Second}
 			captured := map[string]string{}
 			for _, s := range stepsOf[p] {
+				if s.before != nil {
+					if err := s.before(srv); err != nil {
+						t.Fatalf("%s: %v", s.name(), err)
+					}
+				}
 				t.Run(s.name(), func(t *testing.T) { runStep(t, spec, client, srv.URL(), s, captured) })
 			}
 		})

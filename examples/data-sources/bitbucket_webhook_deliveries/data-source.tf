@@ -1,0 +1,22 @@
+# Warn in every plan when the CI webhook's last delivery failed, or when
+# nothing was delivered successfully for a day (Bitbucket Data Center).
+check "ci_webhook_delivers" {
+  data "bitbucket_webhook_deliveries" "ci" {
+    workspace  = "PRJ"
+    repository = "api-service"
+    webhook_id = "12"
+  }
+
+  assert {
+    condition     = data.bitbucket_webhook_deliveries.ci.healthy
+    error_message = "The CI webhook's last delivery failed: ${jsonencode(data.bitbucket_webhook_deliveries.ci.last_delivery)}"
+  }
+
+  assert {
+    condition = (
+      data.bitbucket_webhook_deliveries.ci.last_success != null &&
+      timecmp(timeadd(data.bitbucket_webhook_deliveries.ci.last_success.time, "24h"), plantimestamp()) > 0
+    )
+    error_message = "The CI webhook has not delivered successfully for 24 hours."
+  }
+}
