@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -184,13 +183,4 @@ func invocationObject(inv *bitbucket.WebhookInvocation, diags *diag.Diagnostics)
 	})
 	diags.Append(d...)
 	return obj
-}
-
-// describeInvocation names an invocation's result and time in a message.
-func describeInvocation(inv *bitbucket.WebhookInvocation) string {
-	what := fmt.Sprintf("HTTP %d", inv.StatusCode)
-	if inv.StatusCode == 0 {
-		what = "no answer (" + inv.Description + ")"
-	}
-	return fmt.Sprintf("%s at %s (event %s)", what, inv.Start.UTC().Format(time.RFC3339), inv.Event)
 }
