@@ -183,7 +183,8 @@ func (p *BitbucketProvider) ListResources(context.Context) []func() list.ListRes
 // Actions are invoked by Terraform 1.14+ (action_trigger, apply -invoke).
 func (p *BitbucketProvider) Actions(context.Context) []func() action.Action {
 	return []func() action.Action{
-		NewWebhookTestAction, // action_webhook.go
+		NewWebhookTestAction,     // action_webhook.go
+		NewConnectionCheckAction, // action_connection_check.go
 	}
 }
 

@@ -50,26 +50,28 @@ type connectionResource struct {
 }
 
 type connectionModel struct {
-	ID                  types.String `tfsdk:"id"`
-	Name                types.String `tfsdk:"name"`
-	Workspace           types.String `tfsdk:"workspace"`
-	Repository          types.String `tfsdk:"repository"`
-	ManagedToken        types.Object `tfsdk:"managed_token"`
-	ManagedAccessKey    types.Object `tfsdk:"managed_access_key"`
-	AccessKeyID         types.String `tfsdk:"access_key_id"`
-	PublicKey           types.String `tfsdk:"public_key"`
-	PrivateKey          types.String `tfsdk:"private_key_openssh"`
-	Token               types.String `tfsdk:"token"`
-	TokenWO             types.String `tfsdk:"token_wo"`
-	TokenWOVersion      types.Int64  `tfsdk:"token_wo_version"`
-	Username            types.String `tfsdk:"username"`
-	Webhook             types.Object `tfsdk:"webhook"`
-	Verify              types.Bool   `tfsdk:"verify"`
-	TokenID             types.String `tfsdk:"token_id"`
-	WebhookID           types.String `tfsdk:"webhook_id"`
-	VerifiedPermissions types.Set    `tfsdk:"verified_permissions"`
-	CloneHTTPS          types.String `tfsdk:"clone_https"`
-	CloneSSH            types.String `tfsdk:"clone_ssh"`
+	ID               types.String `tfsdk:"id"`
+	Name             types.String `tfsdk:"name"`
+	Workspace        types.String `tfsdk:"workspace"`
+	Repository       types.String `tfsdk:"repository"`
+	ManagedToken     types.Object `tfsdk:"managed_token"`
+	ManagedAccessKey types.Object `tfsdk:"managed_access_key"`
+	AccessKeyID      types.String `tfsdk:"access_key_id"`
+	PublicKey        types.String `tfsdk:"public_key"`
+	PrivateKey       types.String `tfsdk:"private_key_openssh"`
+	Token            types.String `tfsdk:"token"`
+	TokenWO          types.String `tfsdk:"token_wo"`
+	TokenWOVersion   types.Int64  `tfsdk:"token_wo_version"`
+	Username         types.String `tfsdk:"username"`
+	Webhook          types.Object `tfsdk:"webhook"`
+	Verify           types.Bool   `tfsdk:"verify"`
+	// CheckWebhookDelivery: connection_delivery.go.
+	CheckWebhookDelivery types.Bool   `tfsdk:"check_webhook_delivery"`
+	TokenID              types.String `tfsdk:"token_id"`
+	WebhookID            types.String `tfsdk:"webhook_id"`
+	VerifiedPermissions  types.Set    `tfsdk:"verified_permissions"`
+	CloneHTTPS           types.String `tfsdk:"clone_https"`
+	CloneSSH             types.String `tfsdk:"clone_ssh"`
 }
 
 type managedTokenModel struct {
@@ -201,6 +203,7 @@ func (r *connectionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				"where the credential is in state. Defaults to `true`.",
 		},
 	}
+	attributes["check_webhook_delivery"] = checkWebhookDeliveryAttribute()
 	maps.Copy(attributes, suppliedTokenAttributes())
 	maps.Copy(attributes, connectionComputedAttributes())
 	maps.Copy(attributes, accessKeyComputedAttributes())
@@ -449,6 +452,7 @@ func (r *connectionResource) checkProductSupports(ctx context.Context, plan, con
 		}
 	}
 	r.checkAccessKeySupported(ctx, config, diags)
+	checkDeliveryPlan(client, config, diags)
 	if wh := nestedAs[connectionWebhookModel](ctx, plan.Webhook, diags); wh != nil {
 		checkWebhookEvents(ctx, client, !plan.Repository.IsNull(), wh.Events, path.Root("webhook").AtName("events"), diags)
 	}
@@ -650,6 +654,9 @@ func (r *connectionResource) Read(ctx context.Context, req resource.ReadRequest,
 		writeImportMarker(ctx, resp.Private, &importMarker{Tokens: tokens}, &resp.Diagnostics)
 	} else {
 		remote, exists = r.readRemote(ctx, state, req.Private, &resp.Diagnostics)
+		if exists && !resp.Diagnostics.HasError() {
+			r.warnDeliveryHealth(ctx, state, remote, &resp.Diagnostics)
+		}
 	}
 	if resp.Diagnostics.HasError() {
 		return

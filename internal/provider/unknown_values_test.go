@@ -59,7 +59,7 @@ func unknownValuesCases() []unknownValuesCase {
 		if product == emulator.DataCenter {
 			connection["managed_token"] = map[string]any{"level": "repository", "permissions": []string{"REPO_READ"}, "expiry_days": 30}
 			supplied := map[string]any{"name": "unknowns-supplied", "workspace": ws, "repository": "api-service",
-				"username": emulator.DCAdminUser, "token_wo": emulator.DCAdminPassword, "token_wo_version": 1}
+				"username": emulator.DCAdminUser, "token_wo": emulator.DCAdminPassword, "token_wo_version": 1, "check_webhook_delivery": false}
 			withToken := map[string]any{"name": "unknowns-token", "workspace": ws, "repository": "api-service",
 				"token": emulator.DCAdminToken}
 			cases = append(cases, unknownValuesCase{product, "bitbucket_connection", supplied},
