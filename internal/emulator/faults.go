@@ -30,6 +30,17 @@ const (
 	// connection; a request already received is processed:
 	// https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_ignore_client_abort).
 	FaultLateAnswer
+	// FaultAppliedStatus applies the change, then answers Status (502 or
+	// 504) as the proxy in front of the server does when the server's
+	// answer does not reach it in time or its connection closes after the
+	// server committed: nginx answers 504 when proxy_read_timeout passes
+	// and 502 when the upstream closes the connection early
+	// (https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout),
+	// AWS load balancers the same (HTTP 502 and 504 in
+	// https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html),
+	// and neither undoes what the server did. The body is the proxy's HTML
+	// page, not the product's error.
+	FaultAppliedStatus
 )
 
 // Fault is one injected failure, matched on method and route template.
@@ -37,7 +48,7 @@ type Fault struct {
 	Method     string        // "" = any
 	Route      string        // route template (see RequestCount), "" = any
 	Kind       FaultKind     //
-	Status     int           // FaultStatus
+	Status     int           // FaultStatus, FaultAppliedStatus
 	RetryAfter time.Duration // 429 only; 0 = no Retry-After header (Data Center only)
 	Delay      time.Duration // FaultSlow, FaultLateAnswer
 	Times      int           // requests affected, then the fault is spent; 0 = until ClearFaults

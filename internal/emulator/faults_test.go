@@ -93,6 +93,30 @@ func TestFaultDropResponseApplies(t *testing.T) {
 	}
 }
 
+// A proxy's 502 or 504 after the server applied the change: the object
+// exists, the answer is the proxy's HTML page with that status.
+func TestFaultAppliedStatus(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		srv         *emulator.Server
+		route, path string
+		a           auth
+		body        any
+	}{
+		{"cloud", cloudServer(t), cloudHooksRoute, cloudHooksPath, alice, hookBody},
+		{"datacenter", dcServer(t), dcHooksRoute, dcHooksPath, admin, dcHook("ci")},
+	} {
+		tc.srv.InjectFault(emulator.Fault{Method: "POST", Route: tc.route, Kind: emulator.FaultAppliedStatus, Status: http.StatusGatewayTimeout, Times: 1})
+		res := do(t, tc.srv, "POST", tc.path, tc.a, tc.body).expect(t, http.StatusGatewayTimeout)
+		if !strings.HasPrefix(res.header.Get("Content-Type"), "text/html") || !strings.Contains(string(res.body), "504 Gateway Timeout") {
+			t.Errorf("%s: answer %s %q", tc.name, res.header.Get("Content-Type"), res.body)
+		}
+		if n := len(tc.srv.Webhooks()); n != 1 {
+			t.Errorf("%s: the change was not applied: %d hooks", tc.name, n)
+		}
+	}
+}
+
 func TestFaultMalformedJSON(t *testing.T) {
 	srv := cloudServer(t)
 	srv.InjectFault(emulator.Fault{Route: cloudHooksRoute, Kind: emulator.FaultMalformedJSON, Times: 1})

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -58,6 +59,15 @@ func jsonResponse(status int, v any) response {
 
 func textResponse(status int, text string) response {
 	return response{status: status, body: []byte(text), header: http.Header{"Content-Type": {"text/plain;charset=UTF-8"}}}
+}
+
+// proxyErrorPage is the HTML page a reverse proxy answers for a failed
+// upstream (nginx's default error page).
+func proxyErrorPage(status int) response {
+	text := fmt.Sprintf("%d %s", status, http.StatusText(status))
+	body := "<html>\r\n<head><title>" + text + "</title></head>\r\n<body>\r\n<center><h1>" + text +
+		"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+	return response{status: status, body: []byte(body), header: http.Header{"Content-Type": {"text/html"}}}
 }
 
 func noContent() response { return response{status: http.StatusNoContent} }

@@ -232,6 +232,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	dropResponse := false
+	appliedStatus := 0 // FaultAppliedStatus: the proxy's answer after the change
 	var lateBy time.Duration
 	// makeTwin, set by a fault with Twin and TwinAfter, runs once this
 	// request is applied or refused.
@@ -265,6 +266,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		case FaultDropResponse:
 			dropResponse = true
+		case FaultAppliedStatus:
+			appliedStatus = f.Status
 		case FaultLateAnswer:
 			lateBy = f.Delay
 		}
@@ -304,6 +307,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if dropResponse {
 		abortConnection(w)
 		return
+	}
+	if appliedStatus != 0 {
+		resp = proxyErrorPage(appliedStatus)
 	}
 	if lateBy > 0 && !sleepCtx(ctx, lateBy) {
 		return // the client left: the change stays, its answer is lost

@@ -68,6 +68,9 @@ var matrixFaults = []matrixFault{
 	{"403", emulator.Fault{Kind: emulator.FaultStatus, Status: http.StatusForbidden}},
 	{"404", emulator.Fault{Kind: emulator.FaultStatus, Status: http.StatusNotFound}},
 	{"lost-answer", emulator.Fault{Kind: emulator.FaultDropResponse}},
+	// A proxy's 502 after the server applied the change (FaultAppliedStatus):
+	// a create must not be sent again (a duplicate), only recovered.
+	{"applied-then-502", emulator.Fault{Kind: emulator.FaultAppliedStatus, Status: http.StatusBadGateway}},
 	// Someone else creates it meanwhile: the create's answer is lost and
 	// another party creates an object of the same name in the same scope
 	// (the subject's twin says how it differs). Create phase only
