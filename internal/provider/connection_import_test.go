@@ -31,9 +31,10 @@ func addHookOutOfBand(t *testing.T, srv *emulator.Server, scope bitbucket.Webhoo
 	return hook
 }
 
-// TestAccConnectionImportOfNothingFails: importing a
-// connection of which Bitbucket holds nothing fails like every other
-// resource, on both products.
+// TestAccConnectionImportOfNothingFails: importing a connection of which
+// Bitbucket holds nothing fails, on both products, with an error that says
+// what an import looks for and that a connection with only a supplied
+// credential needs none (not Terraform's generic one).
 func TestAccConnectionImportOfNothingFails(t *testing.T) {
 	bothProducts(t, func(t *testing.T, product emulator.Product) {
 		srv := startEmulator(t, product)
@@ -46,7 +47,7 @@ func TestAccConnectionImportOfNothingFails(t *testing.T) {
 				ResourceName:  connectionName,
 				ImportState:   true,
 				ImportStateId: workspace + "/api-service/nope",
-				ExpectError:   errorText("Cannot import non-existent remote object"),
+				ExpectError:   errorText("Bitbucket holds no webhook, token or access key named \"nope\" in "+workspace+"/api-service", "needs no import", "Add it to the configuration and apply"),
 			}},
 		})
 	})

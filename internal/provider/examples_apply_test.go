@@ -66,9 +66,13 @@ func TestAccResourceExamples(t *testing.T) {
 				}
 				vars = append(vars, "-var", m[1]+"="+value)
 			}
+			// run runs a command with the variables (flags before the arguments).
 			run := func(args ...string) string {
 				t.Helper()
-				out, err := h.terraform(nil, append(args, vars...)...)
+				if args[0] != "state" {
+					args = append(append([]string{args[0]}, vars...), args[1:]...)
+				}
+				out, err := h.terraform(nil, args...)
 				if err != nil {
 					t.Fatalf("terraform %s: %v\n%s\n--- main.tf ---\n%s", strings.Join(args, " "), err, out, config)
 				}
@@ -78,7 +82,36 @@ func TestAccResourceExamples(t *testing.T) {
 			if out, err := h.terraform(nil, append([]string{"plan", "-detailed-exitcode", "-input=false"}, vars...)...); exitCode(err) != 0 {
 				t.Fatalf("the plan after applying the example is not empty (exit %d):\n%s", exitCode(err), out)
 			}
+			importAsWritten(t, h, filepath.Join(filepath.Dir(file), "import.sh"), vars, run)
 			run("destroy", "-auto-approve", "-input=false")
 		})
+	}
+}
+
+var importCommand = regexp.MustCompile(`(?m)^terraform import (\S+) (\S+)$`)
+
+// importAsWritten runs the page's `terraform import` commands whose ID names
+// an object the example made (IDs with numbers from another server cannot):
+// the object is dropped from state, imported as written, and after an apply
+// the plan is empty.
+func importAsWritten(t *testing.T, h *cliHarness, file string, vars []string, run func(args ...string) string) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range importCommand.FindAllStringSubmatch(string(b), -1) {
+		address, id := m[1], m[2]
+		out, err := h.terraform(nil, "state", "show", address)
+		if err != nil || !regexp.MustCompile(`(?m)^\s*id\s*=\s*"`+regexp.QuoteMeta(id)+`"`).MatchString(out) {
+			t.Logf("%s: %s names no object this example made here; not run", file, m[0])
+			continue
+		}
+		run("state", "rm", address)
+		run("import", "-input=false", address, id)
+		run("apply", "-auto-approve", "-input=false")
+		if out, err := h.terraform(nil, append([]string{"plan", "-detailed-exitcode", "-input=false"}, vars...)...); exitCode(err) != 0 {
+			t.Fatalf("after %s and an apply the plan is not empty (exit %d):\n%s", m[0], exitCode(err), out)
+		}
 	}
 }

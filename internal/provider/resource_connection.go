@@ -661,12 +661,31 @@ func (r *connectionResource) Read(ctx context.Context, req resource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if !exists && marker != nil && marker.Pending {
+		// Terraform's own "non-existent remote object" would not say what an
+		// import of a connection looks for, nor that some cannot be imported.
+		resp.Diagnostics.AddError("Nothing to import for this connection",
+			fmt.Sprintf("Bitbucket holds no webhook, token or access key named %q in %s, so there is nothing to import "+
+				"as connection %s. An import finds what Bitbucket keeps for a connection by its name. A connection "+
+				"with only a supplied credential (token or token_wo) keeps nothing in Bitbucket: it needs no import. "+
+				"Add it to the configuration and apply; that creates nothing in Bitbucket, it checks the credential.",
+				state.Name.ValueString(), connectionWhere(state), state.ID.ValueString()))
+		return
+	}
 	if !exists {
 		tflog.Info(ctx, "Connection no longer exists in Bitbucket; removing it from state", map[string]any{"id": state.ID.ValueString()})
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	r.saveState(ctx, &resp.State, state, remote, &resp.Diagnostics)
+}
+
+// connectionWhere names a connection's place: workspace or workspace/repository.
+func connectionWhere(state connectionModel) string {
+	if state.Repository.ValueString() != "" {
+		return state.Workspace.ValueString() + "/" + state.Repository.ValueString()
+	}
+	return state.Workspace.ValueString()
 }
 
 func (r *connectionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
