@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
@@ -298,4 +299,55 @@ func identicalWebhooksOfOneRun(t *testing.T, kind emulator.FaultKind) {
 			t.Errorf("A holds %s, B holds %s; the server holds %d hooks; faults fired %d", a.ID, rb.hook.ID, len(srv.Webhooks()), srv.FaultsFired("POST", route))
 		}
 	})
+}
+
+// TestAccessTokenRenameFailureLeavesNothing: the create answers, but the
+// rename to the configured name keeps failing. Nobody holds the token yet,
+// so it is revoked and the create fails saying so: no token is left under
+// its creation name, and a later apply makes one.
+func TestAccessTokenRenameFailureLeavesNothing(t *testing.T) {
+	subject := accessTokenMatrixSubjects()[0]
+	srv := emulator.NewTestServer(t, emulator.Options{Product: emulator.DataCenter})
+	h := newProtocolHarness(t, subject.typeName, matrixProviderConfig(srv))
+	config := subject.config(false)
+	srv.InjectFault(emulator.Fault{Method: "POST", Route: subject.item, Kind: emulator.FaultStatus, Status: 403})
+	err := h.apply(config)
+	if err == nil || !strings.Contains(err.Error(), "so it was revoked and nothing was created") {
+		t.Fatalf("apply: %v", err)
+	}
+	if srv.FaultsFired("POST", subject.item) == 0 {
+		t.Fatal("the rename was never sent")
+	}
+	if left := tokensNamed(srv, "matrix"); len(left) != 0 {
+		t.Errorf("tokens left: %+v", left)
+	}
+	srv.ClearFaults()
+	if err := h.apply(config); err != nil {
+		t.Fatal(err)
+	}
+	if left := tokensNamed(srv, "matrix"); len(left) != 1 || left[0].Name != "matrix" {
+		t.Errorf("tokens after the second apply: %+v", left)
+	}
+}
+
+// TestAccessTokenRenameAnswerLost: the rename is applied and its answer
+// lost; the provider reads the token, sees the configured name, and keeps
+// the token with the value the create answered.
+func TestAccessTokenRenameAnswerLost(t *testing.T) {
+	subject := accessTokenMatrixSubjects()[0]
+	srv := emulator.NewTestServer(t, emulator.Options{Product: emulator.DataCenter})
+	h := newProtocolHarness(t, subject.typeName, matrixProviderConfig(srv))
+	srv.InjectFault(emulator.Fault{Method: "POST", Route: subject.item, Kind: emulator.FaultDropResponse, Times: 1})
+	if err := h.apply(subject.config(false)); err != nil {
+		t.Fatal(err)
+	}
+	left := tokensNamed(srv, "matrix")
+	_, stateID := h.inState()
+	if srv.FaultsFired("POST", subject.item) != 1 || len(left) != 1 || left[0].Name != "matrix" || left[0].ID != stateID {
+		t.Fatalf("tokens %+v, state %q", left, stateID)
+	}
+	value, err := h.state.ApplyTerraform5AttributePathStep(tftypes.AttributeName("token"))
+	if v, ok := value.(tftypes.Value); err != nil || !ok || v.IsNull() {
+		t.Errorf("token value in state: %v %v", value, err)
+	}
 }
