@@ -145,11 +145,11 @@ ephemeral "bitbucket_access_token" "signing" {
 		// The first apply: interrupted once the server has made everything
 		// and is holding back the answers.
 		out := h.interruptWhen(t, func() bool {
-			return len(srv.Webhooks())+len(tokensNamed(srv, "interrupted"))+len(srv.AccessKeys()) >= wantObjects
+			return len(srv.Webhooks())+len(tokensOfCreate(srv, "interrupted"))+len(srv.AccessKeys()) >= wantObjects
 		}, "apply", "-auto-approve", "-input=false")
 		t.Logf("interrupted apply:\n%s", out)
 		srv.ClearFaults()
-		if live := tokensNamed(srv, "interrupted-ephemeral"); len(live) != 0 {
+		if live := tokensOfCreate(srv, "interrupted-ephemeral"); len(live) != 0 {
 			t.Errorf("the interrupted run left its ephemeral tokens live: %+v", live)
 		}
 
@@ -204,7 +204,7 @@ ephemeral "bitbucket_access_token" "signing" {
 		}
 
 		if handMadeToken != nil {
-			tokens := tokensNamed(srv, "interrupted")
+			tokens := tokensOfCreate(srv, "interrupted")
 			if len(tokens) != 2 {
 				t.Fatalf("tokens after the second apply: %+v, want the hand-made one and one managed", tokens)
 			}
@@ -336,7 +336,7 @@ func TestLostCreateAnswerLeavesHandMadeObjects(t *testing.T) {
 			_, managed := h.inState()
 			var ids []string
 			if tc.typeName == "bitbucket_project_access_token" {
-				for _, tok := range tokensNamed(srv, "lost") {
+				for _, tok := range tokensOfCreate(srv, "lost") {
 					ids = append(ids, tok.ID)
 				}
 			} else {
