@@ -35,6 +35,8 @@ var (
 
 	webhookWidening = []wideningRule{{attribute: []string{"events"}, widens: moreEvents, what: "the events the webhook delivers"}}
 
+	accessKeyWidening = []wideningRule{{attribute: []string{"permission"}, widens: widerPermissions, what: "the key's permission"}}
+
 	connectionWidening = []wideningRule{
 		{attribute: []string{"managed_token", "level"}, widens: broaderLevel, what: "the managed token's level"},
 		{attribute: []string{"managed_token", "permissions"}, widens: widerPermissions, what: "the managed token's permissions"},

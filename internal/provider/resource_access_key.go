@@ -311,8 +311,7 @@ func (r *accessKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 		return
 	}
 	planKeyReplacement(plan, state, rules, resp)
-	// Warnings for the reviewer about what this change does (plan and
-	// state are both read here) are added at this point.
+	warnWidening(req.State, resp.Plan, &resp.Diagnostics, accessKeyWidening)
 	keepStateWhenUnchanged(ctx, r, req, resp)
 }
 
