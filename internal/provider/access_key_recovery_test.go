@@ -146,7 +146,7 @@ func TestAccessKeyCreateRecoveryProof(t *testing.T) {
 		}{
 			{name: "supplied key, answer lost", supplied: true, adopted: true},
 			{name: "supplied key registered meanwhile by another party with another label", supplied: true,
-				twin: twinBody("", "someone else"), want: regexp.MustCompile(`Access key already registered[\s\S]*already access key \d+ of repository [\s\S]*label "someone else"[\s\S]*left it as it is`)},
+				twin: twinBody("", "someone else"), want: regexp.MustCompile(`Access key already registered[\s\S]*already access key \d+ of repository [\s\S]*label "someone else"[\s\S]*cannot prove[\s\S]*left it as it is`)},
 			{name: "generated key, another party's key with the same label", twin: twinBody(otherKey, ""), adopted: true},
 			{name: "supplied key, another party's key with the same label", supplied: true, twin: twinBody(otherKey, ""), adopted: true, warns: true},
 			{name: "supplied key registered meanwhile by another party as configured", supplied: true, twin: twinBody("", ""), adoptsTwin: true},
@@ -343,7 +343,7 @@ func TestAccessKeyProof(t *testing.T) {
 			}
 			kc.p = kc.proof()
 			kc.p.list = func(context.Context) ([]bitbucket.AccessKey, error) { return []bitbucket.AccessKey{tc.key}, nil }
-			f, err := kc.p.look(context.Background(), kc.skip)
+			f, err := kc.p.look(context.Background(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -444,5 +444,46 @@ func TestAccessKeyCreateRequestCost(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestAccessKeyCreatesOfOneRunNeverShareAKey: two creates of one run
+// register the same supplied key with the same label and permission on one
+// scope (a configuration that names the key twice), each losing its answer.
+// The scope keeps one registration; the first create adopts it, and the
+// second must not adopt it too (the ledger's claim), or two resources would
+// track, and later delete, one key.
+func TestAccessKeyCreatesOfOneRunNeverShareAKey(t *testing.T) {
+	for _, product := range []emulator.Product{emulator.Cloud, emulator.DataCenter} {
+		t.Run(string(product), func(t *testing.T) {
+			t.Parallel()
+			srv := emulator.NewTestServer(t, emulator.Options{Product: product})
+			data := &providerData{client: testClient(t, srv)}
+			subject := accessKeyMatrixSubjects()[map[emulator.Product]int{emulator.Cloud: 0, emulator.DataCenter: 2}[product]]
+			scope := bitbucket.AccessKeyScope{Workspace: seededWorkspace(product), Repository: "api-service"}
+			public, _, err := generateKeyPair("ED25519")
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := bitbucket.AccessKeyInput{PublicKey: public, Label: "twice", Permission: "REPO_READ"}
+			srv.InjectFault(emulator.Fault{Method: "POST", Route: subject.create, Kind: emulator.FaultDropResponse, Times: 2})
+			first, err := createAccessKey(t.Context(), data, scope, in, false, nil)
+			if err != nil {
+				t.Fatalf("the first create: %v", err)
+			}
+			second, err := createAccessKey(t.Context(), data, scope, in, false, nil)
+			if err == nil {
+				t.Fatalf("the second create adopted key %s, which the first (%s) already tracks", second.ID, first.ID)
+			}
+			if !strings.Contains(err.Error(), "already access key "+first.ID+" of") || !strings.Contains(err.Error(), "taken by another resource of this run") {
+				t.Errorf("the second create's error does not name key %s as the first's: %v", first.ID, err)
+			}
+			if n := srv.FaultsFired("POST", subject.create); n != 2 {
+				t.Errorf("the fault fired %d times, want 2", n)
+			}
+			if keys := srv.AccessKeys(); len(keys) != 1 || keys[0].ID != first.ID {
+				t.Errorf("keys %+v, want the first create's only", keys)
+			}
+		})
 	}
 }

@@ -720,6 +720,9 @@ func (kc *keyCreate) proof() proof[bitbucket.AccessKey] {
 		if kc.before[k.ID] {
 			d = append(d, "registered before this create")
 		}
+		if !kc.generated && kc.ledger.isClaimed(k.ID) {
+			d = append(d, "taken by another resource of this run")
+		}
 		if k.Label != kc.in.Label {
 			d = append(d, fmt.Sprintf("label %q", k.Label))
 		}
@@ -741,14 +744,6 @@ func (kc *keyCreate) proof() proof[bitbucket.AccessKey] {
 		differs:  differs,
 		importID: func(id string) string { return accessKeyImportID(kc.scope, id) },
 	}
-}
-
-// skip leaves out what another create of this run has claimed (supplied
-// keys; a generated key skips nothing: nobody else has it). A registration
-// listed before the create is not skipped but unproven (differs), so that
-// it is named.
-func (kc *keyCreate) skip(id string) bool {
-	return !kc.generated && kc.ledger.isClaimed(id)
 }
 
 // registered is the registration of this public key among unproven
@@ -799,7 +794,7 @@ func (kc *keyCreate) recover(ctx context.Context, cause error, diags *diag.Diagn
 			kc.ledger.mu.Unlock()
 		}
 		rctx, cancel := recoveryContext(ctx)
-		f, err := kc.p.lookAgain(rctx, kc.skip, ctx.Err() != nil)
+		f, err := kc.p.lookAgain(rctx, nil, ctx.Err() != nil)
 		// Another create of this run still waiting for its answer may have
 		// registered the same supplied key: it claims it when the answer comes.
 		for err == nil && kc.self != nil && len(f.proven) == 1 && rctx.Err() == nil {
@@ -810,7 +805,7 @@ func (kc *keyCreate) recover(ctx context.Context, cause error, diags *diag.Diagn
 			case <-time.After(50 * time.Millisecond):
 			case <-rctx.Done():
 			}
-			f, err = kc.p.look(rctx, kc.skip)
+			f, err = kc.p.look(rctx, nil)
 		}
 		cancel()
 		switch {
@@ -914,8 +909,8 @@ type accessKeyExistsError struct {
 }
 
 func (e *accessKeyExistsError) Error() string {
-	msg := fmt.Sprintf("this public key is already access key %s of %s (label %q, permission %s), not registered by this "+
-		"apply, so the provider left it as it is:%s", e.key.ID, e.scope, e.key.Label, e.key.Permission, e.leftAlone)
+	msg := fmt.Sprintf("this public key is already access key %s of %s (label %q, permission %s), which this create "+
+		"cannot prove it registered, so the provider left it as it is:%s", e.key.ID, e.scope, e.key.Label, e.key.Permission, e.leftAlone)
 	if e.cause != nil && bitbucket.IsUncertain(e.cause) {
 		msg = e.cause.Error() + "; " + msg
 	}
