@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -125,9 +126,12 @@ func TestAccWebhookDeliveriesAndTestAction(t *testing.T) {
 	if _, err := srv.TriggerWebhookEvent("PRJ", "api-service", "repo:refs_changed"); err != nil {
 		t.Fatal(err)
 	}
-	out, err = run("plan", "-detailed-exitcode")
+	out, err = run("plan", "-detailed-exitcode", "-out=tfplan")
 	if exitCode(err) == 1 {
 		t.Fatalf("plan: %v\n%s", err, out)
+	}
+	if failed := failedChecks(t, h); len(failed) != 2 {
+		t.Errorf("the saved plan reports failed checks %v, want both (the guide's job reads them)", failed)
 	}
 	for _, want := range []string{`Check block assertion failed`, `repository webhook: last delivery`, `project webhook: last delivery`, `"status_code":503`} {
 		if !strings.Contains(out, want) {
@@ -154,9 +158,12 @@ func TestAccWebhookDeliveriesAndTestAction(t *testing.T) {
 	// Exit code 2 is allowed: Terraform plans a check block's data source to
 	// be read again during apply (hashicorp/terraform#36536), so the guide's
 	// job reads the check results from the plan instead.
-	out, err = run("plan", "-detailed-exitcode")
+	out, err = run("plan", "-detailed-exitcode", "-out=tfplan")
 	if exitCode(err) == 1 || strings.Contains(out, "Check block assertion failed") {
 		t.Errorf("plan after a successful delivery: exit %d\n%s", exitCode(err), out)
+	}
+	if failed := failedChecks(t, h); len(failed) != 0 {
+		t.Errorf("the saved plan reports failed checks %v after a successful delivery", failed)
 	}
 	for _, name := range []string{"repo", "project", "url"} {
 		if out, err = run("apply", "-auto-approve", "-invoke=action.bitbucket_webhook_test."+name); err != nil {
@@ -166,6 +173,35 @@ func TestAccWebhookDeliveriesAndTestAction(t *testing.T) {
 	if out, err = run("destroy", "-auto-approve"); err != nil {
 		t.Fatalf("destroy: %v\n%s", err, out)
 	}
+}
+
+// failedChecks reads the saved plan tfplan as the guide's job does
+// (terraform show -json; checks[].status == "fail") and names the failed checks.
+func failedChecks(t *testing.T, h *cliHarness) []string {
+	t.Helper()
+	out, err := h.terraform(nil, "show", "-json", "tfplan")
+	if err != nil {
+		t.Fatalf("show -json: %v\n%s", err, out)
+	}
+	var plan struct {
+		Checks []struct {
+			Address struct {
+				Kind string `json:"kind"`
+				Name string `json:"name"`
+			} `json:"address"`
+			Status string `json:"status"`
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &plan); err != nil {
+		t.Fatalf("show -json: %v\n%s", err, out)
+	}
+	var failed []string
+	for _, c := range plan.Checks {
+		if c.Address.Kind == "check" && c.Status == "fail" {
+			failed = append(failed, c.Address.Name)
+		}
+	}
+	return failed
 }
 
 // TestAccWebhookDeliveriesCloud: Bitbucket Cloud has neither a delivery
