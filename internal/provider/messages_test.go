@@ -284,3 +284,33 @@ func TestImportedConnectionKeyWarnsItHasNoPrivateKey(t *testing.T) {
 		})
 	}
 }
+
+// TestAccessKeyWithAnotherLabelElsewhere: Data Center keeps one label per
+// key, so a supplied public key that already has access on another
+// repository under another label comes back with that label. The apply
+// says so and which label to set (not "inconsistent result"); with that
+// label the key is managed and the plan is clean.
+func TestAccessKeyWithAnotherLabelElsewhere(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	public, _, err := generateKeyPair("ED25519")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := testClient(t, srv).CreateAccessKey(t.Context(), bitbucket.AccessKeyScope{Workspace: "PRJ", Repository: "web-app"},
+		bitbucket.AccessKeyInput{PublicKey: public, Label: "first", Permission: "REPO_READ"}); err != nil {
+		t.Fatal(err)
+	}
+	h := newProtocolHarness(t, "bitbucket_repository_access_key", matrixProviderConfig(srv))
+	config := map[string]any{"workspace": "PRJ", "repository": "api-service", "label": "second", "public_key": public}
+	err = h.apply(config)
+	if err == nil || !strings.Contains(err.Error(), `already has access elsewhere`) || !strings.Contains(err.Error(), `Set label = "first"`) {
+		t.Fatalf("apply with another label: %v\nwant an error that says which label to set", err)
+	}
+	config["label"] = "first"
+	if err := h.apply(config); err != nil {
+		t.Fatal(err)
+	}
+	if _, planned, err := h.plan(config); err != nil || !planned.Equal(h.state) {
+		t.Errorf("with the key's label the plan is not empty (%v)", err)
+	}
+}

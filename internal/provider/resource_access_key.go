@@ -432,6 +432,17 @@ func (r *accessKeyResource) Create(ctx context.Context, req resource.CreateReque
 		return
 	}
 	fillKey(&plan, key)
+	if key.Label != in.Label {
+		// Data Center keeps one label per key on every scope it reaches
+		// (internal/emulator/README.md, "SSH access keys"): a key already
+		// registered elsewhere answers with that label. Recorded as it is
+		// (an error marks it for replacement), never as planned.
+		resp.Diagnostics.AddAttributeError(path.Root("label"), "The key already has another label",
+			fmt.Sprintf("This public key already has access elsewhere on %s under the label %q, and Bitbucket keeps "+
+				"one label per key, so it was registered on %s (id %s) as %q, not %q. Set label = %q, or use another "+
+				"key (remove public_key to have one generated).", serverURL(r.data.client), key.Label, scope, key.ID,
+				key.Label, in.Label, key.Label))
+	}
 	r.setModel(ctx, resp.State.Set, plan, parent, &resp.Diagnostics)
 	syncIdentity(ctx, resp.State, resp.Identity, &resp.Diagnostics)
 }
