@@ -431,6 +431,10 @@ func (r *accessKeyResource) Create(ctx context.Context, req resource.CreateReque
 		r.keyError(&resp.Diagnostics, "create", scope, "", err)
 		return
 	}
+	if key.Label != in.Label {
+		r.withdrawRelabelled(ctx, scope, in, key, &resp.Diagnostics)
+		return
+	}
 	fillKey(&plan, key)
 	if key.Label != in.Label {
 		// Data Center keeps one label per key on every scope it reaches
@@ -445,6 +449,27 @@ func (r *accessKeyResource) Create(ctx context.Context, req resource.CreateReque
 	}
 	r.setModel(ctx, resp.State.Set, plan, parent, &resp.Diagnostics)
 	syncIdentity(ctx, resp.State, resp.Identity, &resp.Diagnostics)
+}
+
+// withdrawRelabelled handles a create answered with another label than the
+// one sent: Data Center keeps one label per key, so a supplied key already
+// registered on another scope keeps that label here too
+// (internal/emulator/README.md, access keys). State cannot hold a label the
+// configuration does not have (Terraform calls it an inconsistent result and
+// replaces the key on every apply), so the registration this request made is
+// withdrawn and the error says which label to write.
+func (r *accessKeyResource) withdrawRelabelled(ctx context.Context, scope bitbucket.AccessKeyScope, in bitbucket.AccessKeyInput, key *bitbucket.AccessKey, diags *diag.Diagnostics) {
+	detail := fmt.Sprintf("On %s this public key is already registered elsewhere as access key %s with label %q: "+
+		"Data Center keeps one label per key, and gave the registration on %s that label instead of %q. ",
+		serverURL(r.data.client), key.ID, key.Label, scope, in.Label)
+	if err := r.data.client.DeleteAccessKey(ctx, scope, key.ID); err != nil && !errors.Is(err, bitbucket.ErrNotFound) {
+		detail += fmt.Sprintf("The provider could not withdraw that registration (%s): import it with the ID %s, or delete it in Bitbucket. ",
+			err, r.importIDOf(scope, key.ID))
+	} else {
+		detail += "The provider withdrew that registration, so nothing was added. "
+	}
+	diags.AddAttributeError(path.Root("label"), "Label differs from the key's label on Data Center",
+		detail+fmt.Sprintf("Set label = %q (the key's label everywhere), or use another public key.", key.Label))
 }
 
 // keyError turns a client error into a diagnostic; a key that is already

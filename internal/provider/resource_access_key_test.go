@@ -475,3 +475,55 @@ func TestAccAccessKeyImportWithComment(t *testing.T) {
 		}
 	})
 }
+
+// TestAccAccessKeyLabelKeptByDataCenter: Data Center keeps one label per
+// key (internal/emulator/README.md), so a supplied key already registered on
+// another scope comes back from the create with that scope's label. The
+// apply must not end in "inconsistent result" with a tainted key that every
+// later apply replaces: the registration it made is withdrawn and the error
+// says which label to write; with that label the key is registered and the
+// next plan is empty.
+func TestAccAccessKeyLabelKeptByDataCenter(t *testing.T) {
+	t.Parallel()
+	srv := startEmulator(t, emulator.DataCenter)
+	public, _, err := generateKeyPair("ED25519")
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere, err := testClient(t, srv).CreateAccessKey(t.Context(), bitbucket.AccessKeyScope{Workspace: "PRJ", Repository: "api-service"},
+		bitbucket.AccessKeyInput{PublicKey: public, Label: "by hand", Permission: "REPO_READ"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := accessKeyCases(emulator.DataCenter)[1] // the project key of PRJ: another scope
+	onlyTheHandMadeKey := func() error {
+		keys := srv.AccessKeys()
+		if len(keys) != 1 || keys[0].Repository != "api-service" {
+			return fmt.Errorf("want only the key registered by hand on PRJ/api-service, emulator holds %+v", keys)
+		}
+		return nil
+	}
+	res := c.typeName + ".test"
+	fixed := accessKeyConfig(srv, c, `label = "by hand"`, fmt.Sprintf("public_key = %q", public))
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		CheckDestroy:             func(*terraform.State) error { return onlyTheHandMadeKey() },
+		Steps: []tfresource.TestStep{
+			{
+				Config: accessKeyConfig(srv, c, `label = "ci"`, fmt.Sprintf("public_key = %q", public)),
+				ExpectError: errorText("already registered elsewhere as access key "+elsewhere.ID, `Data Center keeps one label per key`,
+					`withdrew that registration`, `Set label = "by hand"`),
+			},
+			{
+				PreConfig: func() {
+					if err := onlyTheHandMadeKey(); err != nil {
+						t.Fatalf("after the refused apply: %v", err)
+					}
+				},
+				Config:            fixed,
+				ConfigStateChecks: []statecheck.StateCheck{expectString(res, "label", knownvalue.StringExact("by hand"))},
+			},
+			{Config: fixed, PlanOnly: true},
+		},
+	})
+}
