@@ -5,8 +5,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -197,5 +199,111 @@ func TestServiceUnavailableRetryAfterIsWaited(t *testing.T) {
 	}
 	if gap := ats[1].Sub(ats[0]); gap < time.Second {
 		t.Errorf("retried %s after a 503 with Retry-After: 1, want at least 1s", gap)
+	}
+}
+
+// roundTripFunc is an http.RoundTripper from a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A request whose body cannot be read again is never retried, even where
+// its method would allow it: a second attempt would send an empty body.
+func TestBodyThatCannotBeReadAgainIsNotRetried(t *testing.T) {
+	attempts := 0
+	rt := &retryTransport{
+		next: roundTripFunc(func(*http.Request) (*http.Response, error) {
+			attempts++
+			return &http.Response{StatusCode: http.StatusServiceUnavailable, Header: http.Header{}, Body: http.NoBody}, nil
+		}),
+		gate: &rateGate{}, maxRetries: 3, waitMin: time.Millisecond, waitMax: time.Millisecond, attemptTimeout: time.Second,
+		clock: newFakeClock(),
+	}
+	req, err := http.NewRequest(http.MethodDelete, "https://bitbucket.example.com/x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Body = io.NopCloser(strings.NewReader("once")) // no GetBody
+	resp, err := rt.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusServiceUnavailable || attempts != 1 {
+		t.Fatalf("RoundTrip = %v, %v after %d attempts; want the 503 after 1", resp, err, attempts)
+	}
+	// The same request with a body that can be read again is retried.
+	attempts = 0
+	req, _ = http.NewRequest(http.MethodDelete, "https://bitbucket.example.com/x", strings.NewReader("again"))
+	if _, err := rt.RoundTrip(req); err != nil || attempts != 4 {
+		t.Fatalf("resendable: %v after %d attempts, want 4 (max_retries 3)", err, attempts)
+	}
+}
+
+// learn: a 429 is paced by the gate (no wait of its own, a free retry) only
+// when requests of this client were accepted within the window, so the
+// gate's count says when there is room, and its Retry-After is within the
+// window or the header's granularity of one second.
+func TestLearnPacesOnlyWithinTheWindow(t *testing.T) {
+	tests := []struct {
+		name       string
+		accepted   int
+		retryAfter string
+		status     int
+		want       bool
+	}{
+		{"Retry-After 1 with requests accepted", 3, "1", http.StatusTooManyRequests, true},
+		{"Retry-After 0 with requests accepted", 3, "0", http.StatusTooManyRequests, true},
+		{"nothing accepted in the window", 0, "1", http.StatusTooManyRequests, false},
+		{"Retry-After longer than the window", 3, "2", http.StatusTooManyRequests, false},
+		{"no Retry-After", 3, "", http.StatusTooManyRequests, false},
+		{"not a 429", 3, "1", http.StatusServiceUnavailable, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newFakeClock()
+			rt := &retryTransport{gate: &rateGate{clock: clk}, clock: clk}
+			for i := 0; i < tt.accepted; i++ {
+				ticket, _, _ := rt.gate.wait(context.Background())
+				rt.gate.answered(ticket)
+			}
+			ticket, _, _ := rt.gate.wait(context.Background())
+			h := http.Header{}
+			if tt.retryAfter != "" {
+				h.Set("Retry-After", tt.retryAfter)
+			}
+			if got := rt.learn(ticket, &http.Response{StatusCode: tt.status, Header: h}); got != tt.want {
+				t.Errorf("paced = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// waitToRetry: a 429 without Retry-After closes the client's gate for the
+// wait (everyone waits there, not this request alone); a paced retry waits
+// at the gate only; any other retry waits on its own.
+func TestWaitToRetry(t *testing.T) {
+	tests := []struct {
+		name      string
+		v         verdict
+		paced     bool
+		wantSlept []time.Duration
+		wantHold  bool
+	}{
+		{"backoff", verdict{kind: backOff}, false, []time.Duration{3 * time.Second}, false},
+		{"server's wait", verdict{kind: waitServer, server: 3 * time.Second}, false, []time.Duration{3 * time.Second}, false},
+		{"paced by the gate", verdict{kind: waitServer, server: time.Second}, true, nil, false},
+		{"everyone backs off", verdict{kind: backOffAll}, false, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newFakeClock()
+			rt := &retryTransport{gate: &rateGate{clock: clk}, clock: clk}
+			if err := rt.waitToRetry(context.Background(), tt.v, tt.paced, 3*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(clk.slept) != fmt.Sprint(tt.wantSlept) {
+				t.Errorf("slept %v, want %v", clk.slept, tt.wantSlept)
+			}
+			if held := rt.gate.until.Equal(clk.Now().Add(3 * time.Second)); held != tt.wantHold {
+				t.Errorf("gate held until %v (now %v), want held: %v", rt.gate.until, clk.Now(), tt.wantHold)
+			}
+		})
 	}
 }

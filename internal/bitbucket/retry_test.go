@@ -342,7 +342,12 @@ func TestThrottlingHoldsEveryRequestOfTheClient(t *testing.T) {
 		_, err := c.GetWorkspace(context.Background(), "a")
 		errA <- err
 	}()
-	until := <-held // a is being throttled now
+	var until time.Time
+	select {
+	case until = <-held: // a is being throttled now
+	case <-time.After(10 * time.Second): // a deadlock guard, not a timing
+		t.Fatal("a 429 without Retry-After did not hold the client's gate")
+	}
 
 	if _, err := c.GetWorkspace(context.Background(), "b"); err != nil {
 		t.Fatal(err)
