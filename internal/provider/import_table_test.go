@@ -41,6 +41,9 @@ type importRow struct {
 	// object made by make); "" when the resource has no list resource.
 	list string
 	make func(t *testing.T, srv *emulator.Server) handMade
+	// withSecret, when set, makes the object with a secret the import
+	// test's configuration supplies.
+	withSecret func(t *testing.T, srv *emulator.Server) handMade
 	// generatedNeeds, when set, is the plan-time error the generated
 	// configuration must get instead of an import: the object holds
 	// something Bitbucket never returns and the user must add.
@@ -67,12 +70,29 @@ func (r importRow) name() string { return r.resource + "/" + string(r.product) }
 // handMadeHook makes a webhook by hand: on a repository when repository is
 // set, else on the workspace.
 func handMadeHook(repository string) func(t *testing.T, srv *emulator.Server) handMade {
+	return handMadeHookWithSecret(repository, "")
+}
+
+// handMadeHookWithSecret makes a webhook by hand with a secret ("" for
+// none); the configuration supplies it write-only, as the pages advise.
+func handMadeHookWithSecret(repository, secret string) func(t *testing.T, srv *emulator.Server) handMade {
 	return func(t *testing.T, srv *emulator.Server) handMade {
 		ws := seededWorkspace(srv.Product())
-		hook := addHookByHand(t, outOfBandClient(t, srv), bitbucket.WebhookScope{Workspace: ws, Repository: repository}, "by-hand", srv.Product())
+		scope := bitbucket.WebhookScope{Workspace: ws, Repository: repository}
+		in := bitbucket.WebhookInput{Name: "by-hand", URL: "https://hand.example.com/by-hand", Active: true,
+			Events: []string{strings.Trim(pushEvents(srv.Product()), `["]`)}}
+		supplied := ""
+		if secret != "" {
+			in.Secret = &secret
+			supplied = fmt.Sprintf("  secret_wo = %q\n  secret_wo_version = 1\n", secret)
+		}
+		hook, err := outOfBandClient(t, srv).CreateWebhook(context.Background(), scope, in)
+		if err != nil {
+			t.Fatal(err)
+		}
 		config := func(workspace string) string {
-			return fmt.Sprintf("workspace = %q\n%s  name = \"by-hand\"\n  url = %q\n  events = %s\n",
-				workspace, repositoryLine(repository), hook.URL, pushEvents(srv.Product()))
+			return fmt.Sprintf("workspace = %q\n%s  name = \"by-hand\"\n  url = %q\n  events = %s\n%s",
+				workspace, repositoryLine(repository), hook.URL, pushEvents(srv.Product()), supplied)
 		}
 		if repository == "" {
 			return handMade{ws + "/" + hook.ID, map[string]string{"workspace": ws, "id": hook.ID}, config}
@@ -178,8 +198,10 @@ func importRows() []importRow {
 	var rows []importRow
 	for _, product := range []emulator.Product{emulator.Cloud, emulator.DataCenter} {
 		rows = append(rows,
-			importRow{resource: "bitbucket_repository_webhook", product: product, list: `repository = "api-service"` + "\n    name = \"by-hand\"", make: handMadeHook("api-service")},
-			importRow{resource: "bitbucket_workspace_webhook", product: product, list: `name = "by-hand"`, make: handMadeHook("")},
+			importRow{resource: "bitbucket_repository_webhook", product: product, list: `repository = "api-service"` + "\n    name = \"by-hand\"", make: handMadeHook("api-service"),
+				withSecret: handMadeHookWithSecret("api-service", "hand-made-secret")},
+			importRow{resource: "bitbucket_workspace_webhook", product: product, list: `name = "by-hand"`, make: handMadeHook(""),
+				withSecret: handMadeHookWithSecret("", "hand-made-secret")},
 			importRow{resource: "bitbucket_repository_access_key", product: product, list: `repository = "api-service"` + "\n    label = \"by-hand\"", make: handMadeKey("api-service")},
 			importRow{resource: "bitbucket_project_access_key", product: product, list: projectKeyFilter(product) + `label = "by-hand"`, make: handMadeKey("")},
 			importRow{resource: "bitbucket_connection", product: product, make: handMadeConnection, generatedNeeds: connectionNeedsCredential,
@@ -385,6 +407,9 @@ type importCase struct {
 	bin              string // terraform binary ("" = the minimum, on PATH)
 	// wantError, when set, is the plan-time error that says what to change.
 	wantError *regexp.Regexp
+	// updates, when set, says why the plan after the import updates the
+	// object once (then plans empty).
+	updates string
 }
 
 // importIsNoOp imports obj with a configuration a user would write: the plan
@@ -403,7 +428,7 @@ func importIsNoOp(t *testing.T, row importRow, srv *emulator.Server, obj handMad
 		}
 		return
 	}
-	if row.importUpdates != "" {
+	if row.importUpdates != "" || c.updates != "" {
 		planImportsThenEmpty(t, h, "1 to import, 0 to add, 1 to change, 0 to destroy")
 		return
 	}
@@ -464,6 +489,20 @@ func TestAccImportIsNoOpPlan(t *testing.T) {
 						}
 					}
 					t.Skipf("%s: no such case on %s", name, row.product)
+				})
+			}
+			if row.withSecret != nil {
+				t.Run("secret-supplied", func(t *testing.T) {
+					srv := startEmulator(t, row.product)
+					obj := row.withSecret(t, srv)
+					// A write-only secret cannot be compared with the one Bitbucket
+					// holds (Cloud never returns it), so the apply after the import
+					// sends it once and records secret_wo_version; then nothing.
+					importIsNoOp(t, row, srv, obj, importCase{block: fmt.Sprintf("id = %q", obj.id), workspace: obj.identity["workspace"],
+						updates: "the apply records the write-only secret's version"})
+					if hook, ok := srv.Webhook(obj.identity["id"]); !ok || hook.Secret != "hand-made-secret" {
+						t.Errorf("after the import the webhook's secret is %q, want the one supplied", hook.Secret)
+					}
 				})
 			}
 			t.Run("identity", func(t *testing.T) {
