@@ -26,7 +26,8 @@ import (
 // Precedence, the same for every setting: a value in the configuration wins;
 // otherwise BITBUCKET_<NAME> from the environment. Two exceptions, both kept
 // from the settings' kinds below:
-//   - credentials (settingCredential) keep their exact bytes, and when the
+//   - credentials (settingCredential) keep their exact bytes (a line break
+//     in one is refused, refuseLineBreak), and when the
 //     block sets a credential itself the environment may only complete that
 //     block's auth mode (token = … with BITBUCKET_TOKEN), so an aliased block
 //     with access_token works while BITBUCKET_USERNAME/BITBUCKET_TOKEN
@@ -97,17 +98,20 @@ var providerSettings = []providerSetting{
 	{name: "token", kind: settingCredential, sensitive: true,
 		description: "Secret for `username`: a Cloud API token, or a Data Center password or personal access token. " +
 			"Managing Data Center access tokens needs a password here (Bitbucket does not let a token create tokens).",
-		apply: func(s *resolvedSettings, v string) error { s.cfg.Token = v; return nil }},
+		apply: func(s *resolvedSettings, v string) error { s.cfg.Token = v; return refuseLineBreak(v, "\r\n") }},
 	{name: "access_token", kind: settingCredential, sensitive: true,
 		description: "Bearer token: a Cloud workspace, project or repository access token, or a Data Center HTTP access " +
 			"token. Conflicts with `username`/`token` and the OAuth settings.",
-		apply: func(s *resolvedSettings, v string) error { s.cfg.AccessToken = v; return nil }},
+		apply: func(s *resolvedSettings, v string) error { s.cfg.AccessToken = v; return refuseLineBreak(v, " \t\r\n") }},
 	{name: "oauth_client_id", kind: settingCredential,
 		description: "Cloud OAuth consumer key for the client-credentials grant; needs `oauth_client_secret`.",
 		apply:       func(s *resolvedSettings, v string) error { s.cfg.OAuthClientID = strings.TrimSpace(v); return nil }},
 	{name: "oauth_client_secret", kind: settingCredential, sensitive: true,
 		description: "Cloud OAuth consumer secret.",
-		apply:       func(s *resolvedSettings, v string) error { s.cfg.OAuthClientSecret = v; return nil }},
+		apply: func(s *resolvedSettings, v string) error {
+			s.cfg.OAuthClientSecret = v
+			return refuseLineBreak(v, "\r\n")
+		}},
 	{name: "oauth_token_url", kind: settingText,
 		description:      "OAuth token endpoint; defaults to `" + bitbucket.DefaultCloudOAuthTokenURL + "`.",
 		stringValidators: []validator.String{httpURLValidator{}},
@@ -158,6 +162,20 @@ var providerSettings = []providerSetting{
 			s.cfg.MaxRetries = n
 			return nil
 		}},
+}
+
+// refuseLineBreak: credentials keep their exact bytes (a password may hold
+// spaces), but none holds a line break, and an access token (an HTTP header
+// value) no white space at all. Such a value is nearly always the newline
+// at the end of a file or of a CRLF .env line; sent, it fails as a 401, or
+// as an access token cannot be sent at all and looks like an unreachable
+// server. The error never shows the value.
+func refuseLineBreak(v, refused string) error {
+	if strings.ContainsAny(v, refused) {
+		return fmt.Errorf("has a line break or white space that no Bitbucket credential holds (often the newline at " +
+			"the end of a file, or a CRLF line of an .env file): remove it")
+	}
+	return nil
 }
 
 // providerSchemaAttributes is the provider block's schema, from the table.

@@ -585,3 +585,40 @@ func TestProviderSettingsTable(t *testing.T) {
 		t.Errorf("%d samples for %d settings", len(samples), len(providerSettings))
 	}
 }
+
+// TestResolveSettingsCredentialWithLineBreak: a credential keeps its exact
+// bytes, but one with a line break (a file's last line, a CRLF .env file,
+// a CI secret pasted with its newline) can only fail later, and as an
+// access token it cannot even be sent ("invalid header field value",
+// reported as an unreachable server): it is refused here, naming where it
+// came from and never showing it.
+func TestResolveSettingsCredentialWithLineBreak(t *testing.T) {
+	cases := map[string]struct {
+		config providerValues
+		env    map[string]string
+		want   string
+	}{
+		"access token from the environment": {nullSettings(), map[string]string{"BITBUCKET_ACCESS_TOKEN": "s3cr3t-value\n"}, "BITBUCKET_ACCESS_TOKEN"},
+		"access token with a space":         {nullSettings(), map[string]string{"BITBUCKET_ACCESS_TOKEN": "s3cr3t-value "}, "BITBUCKET_ACCESS_TOKEN"},
+		"token from a CRLF file":            {nullSettings(), map[string]string{"BITBUCKET_USERNAME": "admin", "BITBUCKET_TOKEN": "s3cr3t-value\r\n"}, "BITBUCKET_TOKEN"},
+		"oauth secret":                      {nullSettings(), map[string]string{"BITBUCKET_OAUTH_CLIENT_ID": "id", "BITBUCKET_OAUTH_CLIENT_SECRET": "s3cr3t-value\n"}, "BITBUCKET_OAUTH_CLIENT_SECRET"},
+		"configured access token":           {settingsWith(map[string]attr.Value{"access_token": types.StringValue("s3cr3t-value\n")}), nil, "access_token"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, diags := resolveSettings(tc.config, settingsEnv(tc.env))
+			text := fmt.Sprint(diags)
+			if !diags.HasError() || !strings.Contains(text, tc.want) || !strings.Contains(text, "line break or white space") {
+				t.Errorf("want an error naming %s and the white space, got %v", tc.want, diags)
+			}
+			if strings.Contains(text, "s3cr3t") {
+				t.Errorf("the error shows the credential: %v", diags)
+			}
+		})
+	}
+	// A password may hold spaces: only line breaks are refused in token.
+	_, diags := resolveSettings(nullSettings(), settingsEnv(map[string]string{"BITBUCKET_USERNAME": "admin", "BITBUCKET_TOKEN": " pass word "}))
+	if diags.HasError() {
+		t.Errorf("a password with spaces: %v", diags)
+	}
+}
