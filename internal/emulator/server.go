@@ -231,58 +231,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	dropResponse := false
-	appliedStatus := 0 // FaultAppliedStatus: the proxy's answer after the change
-	var lateBy time.Duration
-	// makeTwin, set by a fault with Twin and TwinAfter, runs once this
-	// request is applied or refused.
-	makeTwin := func() {}
-	if f, ok := s.takeFault(r.Method, template); ok {
-		if f.Twin != nil && rt != nil {
-			twin := func() { s.makeTwin(f, &call{s: s, r: r, body: body, route: rt, params: params}, template) }
-			if f.TwinAfter {
-				makeTwin = twin
-			} else {
-				twin()
-			}
-		}
-		switch f.Kind {
-		case FaultStatus:
-			makeTwin()
-			s.statusResponse(f.Status, f.RetryAfter).write(w)
-			return
-		case FaultReset:
-			makeTwin()
-			abortConnection(w)
-			return
-		case FaultSlow:
-			if !sleepCtx(ctx, f.Delay) {
-				makeTwin()
-				return
-			}
-		case FaultMalformedJSON:
-			makeTwin()
-			malformedJSON().write(w)
-			return
-		case FaultDropResponse:
-			dropResponse = true
-		case FaultAppliedStatus:
-			appliedStatus = f.Status
-		case FaultLateAnswer:
-			lateBy = f.Delay
-		}
-	}
-	if limited, retryAfter := s.rateLimited(); limited {
-		makeTwin()
-		s.statusResponse(http.StatusTooManyRequests, retryAfter).write(w)
+	c := &call{s: s, r: r, body: body, route: rt, params: params}
+	after, done := s.faultBefore(w, c, template)
+	if done {
 		return
 	}
-	if s.randomServerError() {
-		makeTwin()
-		s.statusResponse(http.StatusInternalServerError, 0).write(w)
+	if s.refuseByLimits(w, after) {
 		return
 	}
-
 	var resp response
 	switch {
 	case rt == nil && len(allowed) > 0:
@@ -290,28 +246,108 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case rt == nil:
 		resp = s.notFoundRoute()
 	default:
-		resp = s.handle(&call{s: s, r: r, body: body, route: rt, params: params})
-		makeTwin()
+		resp = s.handle(c)
+		after.makeTwin()
 	}
-	if resp.then != nil {
-		// The handler's work that must not hold the state lock (a webhook
-		// test request); the headers it set stay.
-		header := resp.header
-		resp = resp.then()
-		for k, v := range header {
-			if _, set := resp.header[k]; !set {
-				resp = resp.withExact(k, v[0])
-			}
+	s.respond(ctx, w, resp.finish(), after)
+}
+
+// afterFault is what the fault of a request does once it is handled.
+type afterFault struct {
+	drop     bool          // FaultDropResponse: no answer
+	status   int           // FaultAppliedStatus: the proxy's answer instead
+	late     time.Duration // FaultLateAnswer
+	makeTwin func()        // a Twin made after the request (TwinAfter)
+}
+
+// faultBefore takes the fault for c's request and does what it does before
+// the handler runs; done reports that the request ends there (answered,
+// cut, or the client left).
+func (s *Server) faultBefore(w http.ResponseWriter, c *call, template string) (after afterFault, done bool) {
+	after.makeTwin = func() {}
+	f, ok := s.takeFault(c.r.Method, template)
+	if !ok {
+		return after, false
+	}
+	if f.Twin != nil && c.route != nil {
+		twin := func() { s.makeTwin(f, &call{s: s, r: c.r, body: c.body, route: c.route, params: c.params}, template) }
+		if f.TwinAfter {
+			after.makeTwin = twin
+		} else {
+			twin()
 		}
 	}
-	if dropResponse {
+	switch f.Kind {
+	case FaultStatus:
+		after.makeTwin()
+		s.statusResponse(f.Status, f.RetryAfter).write(w)
+		return after, true
+	case FaultReset:
+		after.makeTwin()
+		abortConnection(w)
+		return after, true
+	case FaultSlow:
+		if !sleepCtx(c.r.Context(), f.Delay) {
+			after.makeTwin()
+			return after, true
+		}
+	case FaultMalformedJSON:
+		after.makeTwin()
+		malformedJSON().write(w)
+		return after, true
+	case FaultDropResponse:
+		after.drop = true
+	case FaultAppliedStatus:
+		after.status = f.Status
+	case FaultLateAnswer:
+		after.late = f.Delay
+	}
+	return after, false
+}
+
+// refuseByLimits answers a request the rate limit or the random error rate
+// refuses, and reports whether it did.
+func (s *Server) refuseByLimits(w http.ResponseWriter, after afterFault) bool {
+	if limited, retryAfter := s.rateLimited(); limited {
+		after.makeTwin()
+		s.statusResponse(http.StatusTooManyRequests, retryAfter).write(w)
+		return true
+	}
+	if s.randomServerError() {
+		after.makeTwin()
+		s.statusResponse(http.StatusInternalServerError, 0).write(w)
+		return true
+	}
+	return false
+}
+
+// finish builds the answer of a handler's work that must not hold the state
+// lock (a webhook test request); the headers it set stay.
+func (r response) finish() response {
+	if r.then == nil {
+		return r
+	}
+	header := r.header
+	resp := r.then()
+	for k, v := range header {
+		if _, set := resp.header[k]; !set {
+			resp = resp.withExact(k, v[0])
+		}
+	}
+	return resp
+}
+
+// respond writes resp as the request's fault leaves it: not at all, the
+// proxy's page instead, or late.
+func (s *Server) respond(ctx context.Context, w http.ResponseWriter, resp response, after afterFault) {
+	switch {
+	case after.drop:
 		abortConnection(w)
 		return
+	case after.status != 0:
+		resp = proxyErrorPage(after.status)
 	}
-	if appliedStatus != 0 {
-		resp = proxyErrorPage(appliedStatus)
-	}
-	if lateBy > 0 && !sleepCtx(ctx, lateBy) {
+	if after.late > 0 && !sleepCtx(ctx, after.late) {
 		return // the client left: the change stays, its answer is lost
 	}
 	resp.write(w)
