@@ -162,10 +162,11 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// useClock puts clk under c's retry layer and its gate.
+// useClock puts clk under c's retry layer and gives it a new gate on clk
+// (the old one counted the requests of New on the real clock).
 func useClock(c Client, clk clock) {
 	internals(c).retry.clock = clk
-	internals(c).retry.gate.clock = clk
+	internals(c).retry.gate = &rateGate{clock: clk}
 }
 
 // A 503 with Retry-After: 1 on a GET: the retry comes at least a second

@@ -12,10 +12,16 @@ import (
 )
 
 func TestDataCenter429HonoursRetryAfter(t *testing.T) {
-	rec := &recorder{}
+	clk := newFakeClock()
+	var (
+		mu  sync.Mutex
+		ats []time.Time
+	)
 	var calls atomic.Int32
 	c, _ := newTestClient(t, ProductDataCenter, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec.add(r)
+		mu.Lock()
+		ats = append(ats, clk.Now())
+		mu.Unlock()
 		if calls.Add(1) == 1 {
 			w.Header().Set("Retry-After", "1")
 			writeJSON(w, http.StatusTooManyRequests, map[string]any{"errors": []any{map[string]any{"message": "Rate limit exceeded"}}})
@@ -24,15 +30,17 @@ func TestDataCenter429HonoursRetryAfter(t *testing.T) {
 		writeJSON(w, http.StatusOK, map[string]any{"key": "PRJ", "id": 1, "name": "Project One"})
 	}), nil)
 
+	useClock(c, clk)
 	if _, err := c.GetWorkspace(context.Background(), "PRJ"); err != nil {
 		t.Fatal(err)
 	}
-	reqs := rec.all()
-	if len(reqs) != 2 {
-		t.Fatalf("server saw %d requests, want 2", len(reqs))
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ats) != 2 {
+		t.Fatalf("server saw %d requests, want 2", len(ats))
 	}
 	// RetryWaitMax is 5ms, so only Retry-After explains a gap of a second.
-	if gap := reqs[1].At.Sub(reqs[0].At); gap < time.Second {
+	if gap := ats[1].Sub(ats[0]); gap < time.Second {
 		t.Errorf("retried after %s, want at least the Retry-After of 1s", gap)
 	}
 }
@@ -478,9 +486,10 @@ func TestRetryAfterWaitedWhenNothingWasAccepted(t *testing.T) {
 		mu  sync.Mutex
 		ats []time.Time
 	)
+	clk := newFakeClock()
 	c, _ := newTestClient(t, ProductDataCenter, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		ats = append(ats, time.Now())
+		ats = append(ats, clk.Now())
 		n := len(ats)
 		mu.Unlock()
 		if n <= 2 {
@@ -490,6 +499,7 @@ func TestRetryAfterWaitedWhenNothingWasAccepted(t *testing.T) {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"key": "PRJ"})
 	}), nil)
+	useClock(c, clk)
 	if _, err := c.GetWorkspace(context.Background(), "PRJ"); err != nil {
 		t.Fatal(err)
 	}
