@@ -101,7 +101,7 @@ func (r *accessKeyListResource) List(ctx context.Context, req list.ListRequest, 
 
 // listScopes are the repositories or the project whose keys are listed.
 func (r *accessKeyListResource) listScopes(ctx context.Context, workspaceCfg, parent types.String, diags *diag.Diagnostics) []bitbucket.AccessKeyScope {
-	workspace := r.data.workspaceOf(workspaceCfg, diags)
+	workspace := r.data.listedWorkspace(ctx, workspaceCfg, diags)
 	if diags.HasError() {
 		return nil
 	}

@@ -161,7 +161,7 @@ func (r *accessTokenListResource) listScopes(ctx context.Context, cfg tokenListC
 	if r.level == bitbucket.TokenLevelUser {
 		return []bitbucket.TokenScope{{Level: r.level, User: cfg.User.ValueString()}}
 	}
-	workspace := r.data.workspaceOf(cfg.Workspace, diags)
+	workspace := r.data.listedWorkspace(ctx, cfg.Workspace, diags)
 	if diags.HasError() {
 		return nil
 	}

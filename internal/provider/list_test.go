@@ -340,3 +340,77 @@ func TestAccAccessTokenQueryCloud(t *testing.T) {
 		},
 	})
 }
+
+// TestAccQueryWritesWorkspaceAsBitbucketSpellsIt: a list filter (or the
+// provider's default) may spell the workspace in another case, since
+// Bitbucket matches it without regard to case
+// (docs/dev/bitbucket-api.md#case-of-keys-and-slugs). What the query writes
+// must be Bitbucket's spelling: the import by identity writes it to state,
+// and generated configuration with the filter's spelling would then fail
+// to plan ("differs from the state only in case").
+func TestAccQueryWritesWorkspaceAsBitbucketSpellsIt(t *testing.T) {
+	useTerraformAtLeast(t, terraformQuery, "terraform query (list resources)")
+	srv := startEmulator(t, emulator.DataCenter)
+	client := outOfBandClient(t, srv)
+	hook := addHookByHand(t, client, bitbucket.WebhookScope{Workspace: "PRJ"}, "by-hand", emulator.DataCenter)
+	public, _, err := generateKeyPair("ED25519")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := client.CreateAccessKey(t.Context(), bitbucket.AccessKeyScope{Workspace: "PRJ"},
+		bitbucket.AccessKeyInput{PublicKey: public, Label: "by-hand", Permission: "PROJECT_READ"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := srv.AddDCAccessToken(emulator.AccessToken{Level: "project", Workspace: "PRJ", Name: "by-hand", Permissions: []string{"PROJECT_READ"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spelt := func(address, id string, nullIdentity ...string) []querycheck.QueryResultCheck {
+		identity := map[string]knownvalue.Check{"workspace": knownvalue.StringExact("PRJ"), "id": knownvalue.StringExact(id)}
+		for _, name := range nullIdentity {
+			identity[name] = knownvalue.Null()
+		}
+		return []querycheck.QueryResultCheck{
+			querycheck.ExpectIdentity(address, identity),
+			querycheck.ExpectResourceKnownValues(address, queryfilter.ByResourceIdentity(identity),
+				[]querycheck.KnownValueCheck{{Path: tfjsonpath.New("workspace"), KnownValue: knownvalue.StringExact("PRJ")}}),
+		}
+	}
+	var checks []querycheck.QueryResultCheck
+	checks = append(checks, spelt("bitbucket_workspace_webhook.hooks", hook.ID)...)
+	checks = append(checks, spelt("bitbucket_project_access_key.keys", key.ID, "project")...)
+	checks = append(checks, spelt("bitbucket_project_access_token.tokens", token.ID)...)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(terraformQuery)},
+		Steps: []resource.TestStep{
+			{Config: providerConfig(srv, `workspace = "prj"`)},
+			{
+				Query: true,
+				Config: `
+list "bitbucket_workspace_webhook" "hooks" {
+  provider         = bitbucket
+  include_resource = true
+  config {
+    workspace = "prj"
+  }
+}
+list "bitbucket_project_access_key" "keys" {
+  provider         = bitbucket
+  include_resource = true
+  config {
+    workspace = "Prj"
+  }
+}
+list "bitbucket_project_access_token" "tokens" {
+  provider         = bitbucket
+  include_resource = true
+  config {}
+}
+`,
+				QueryResultChecks: checks,
+			},
+		},
+	})
+}

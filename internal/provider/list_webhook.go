@@ -92,7 +92,7 @@ func (r *webhookListResource) List(ctx context.Context, req list.ListRequest, st
 		return
 	}
 	result := req.NewListResult(ctx)
-	workspace := r.data.workspaceOf(cfg.Workspace, &result.Diagnostics)
+	workspace := r.data.listedWorkspace(ctx, cfg.Workspace, &result.Diagnostics)
 	if result.Diagnostics.HasError() {
 		stream.Results = list.ListResultsStreamDiagnostics(result.Diagnostics)
 		return

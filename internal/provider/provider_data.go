@@ -44,6 +44,22 @@ func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
 	return pd
 }
 
+// listedWorkspace is the workspace a list resource lists (workspaceOf),
+// spelt as Bitbucket returns it: its results become identities and
+// generated configuration, and an import writes Bitbucket's spelling to
+// state, so the filter's spelling ("prj" for PRJ) would make generated
+// configuration fail to plan (docs/dev/bitbucket-api.md#case-of-keys-and-slugs).
+// A workspace that cannot be read keeps the spelling given: the listing
+// reports what is wrong.
+func (pd *providerData) listedWorkspace(ctx context.Context, v types.String, diags *diag.Diagnostics) string {
+	workspace := pd.workspaceOf(v, diags)
+	if workspace == "" {
+		return workspace
+	}
+	var unread diag.Diagnostics
+	return canonicalWorkspace(ctx, pd, workspace, &unread)
+}
+
 // workspaceOf is the configured workspace, or the provider's default.
 func (pd *providerData) workspaceOf(v types.String, diags *diag.Diagnostics) string {
 	if !v.IsNull() && !v.IsUnknown() && v.ValueString() != "" {
