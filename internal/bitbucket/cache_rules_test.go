@@ -259,3 +259,34 @@ func TestCacheWritesClearTheirScopes(t *testing.T) {
 		})
 	}
 }
+
+func (l *listCounter) WithCredentials(Credentials) (Client, error) { return l, nil }
+
+// A client with other credentials may see other objects: it gets listings
+// of its own. And the lists callers ask for (to find an object after a
+// lost answer) are always sent.
+func TestCacheOtherCredentialsAndCallersListsAreNotServedFromTheCache(t *testing.T) {
+	ctx := context.Background()
+	scope := WebhookScope{Workspace: "PRJ", Repository: "api"}
+	inner := &listCounter{lists: map[string]int{}}
+	c := newCachingClient(inner)
+	if _, err := c.GetWebhook(ctx, scope, "1"); err != nil {
+		t.Fatal(err)
+	}
+	other, err := c.WithCredentials(Credentials{AccessToken: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.GetWebhook(ctx, scope, "2"); err != nil {
+		t.Fatal(err)
+	}
+	if got := inner.count("hooks", scope); got != 2 {
+		t.Errorf("%d lists after reads by two credentials, want 2: the second was served the first's listing", got)
+	}
+	if _, err := c.ListWebhooks(ctx, scope); err != nil {
+		t.Fatal(err)
+	}
+	if got := inner.count("hooks", scope); got != 3 {
+		t.Errorf("%d lists, want 3: ListWebhooks was answered from the cache", got)
+	}
+}
