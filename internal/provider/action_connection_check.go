@@ -50,7 +50,8 @@ func (a *ConnectionCheckAction) Schema(_ context.Context, _ action.SchemaRequest
 			"send a test request: there `webhook_id` is a plan-time error, and the credential check still runs. " +
 			"Actions need Terraform 1.14 or newer (OpenTofu has none). A managed token revoked outside Terraform is found " +
 			"by the refresh of `terraform apply -invoke=…` (a warning), which leaves `token` null: the action then checks " +
-			"only the webhook; add `-refresh=false` to check the token recorded in state.",
+			"only the webhook and warns that the credential was not checked. `-refresh=false` checks the token recorded " +
+			"in state only until a run that refreshes saves the state (an apply with `-invoke` does).",
 		Attributes: map[string]schema.Attribute{
 			"workspace": schema.StringAttribute{Optional: true, MarkdownDescription: workspaceDescription,
 				Validators: []validator.String{workspaceValidator}},
@@ -80,10 +81,14 @@ func (a *ConnectionCheckAction) ModifyPlan(ctx context.Context, req action.Modif
 	}
 	if m.Token.IsNull() && m.WebhookID.IsNull() {
 		resp.Diagnostics.AddAttributeError(path.Root("token"), "Nothing to check",
-			"bitbucket_connection_check checks the credential (token) and the webhook (webhook_id): set at least one.")
+			"bitbucket_connection_check checks the credential (token) and the webhook (webhook_id): set at least one. "+
+				nullTokenReason)
 	}
 	if !m.Username.IsNull() && m.Token.IsNull() {
 		resp.Diagnostics.AddAttributeError(path.Root("username"), "username without token", "Set token with username, or remove username.")
+	}
+	if a.data != nil && !m.Workspace.IsUnknown() {
+		a.data.workspaceOf(m.Workspace, &resp.Diagnostics)
 	}
 	if a.data != nil && !m.WebhookID.IsNull() {
 		if caps := a.data.client.Capabilities(); !caps.WebhookDeliveries {
@@ -136,6 +141,11 @@ func (a *ConnectionCheckAction) Invoke(ctx context.Context, req action.InvokeReq
 			return
 		}
 		progress(fmt.Sprintf("The credential reads %s (%s)", where, describeAccess(access)))
+	} else {
+		// Never a silent pass: a CI job reading only the exit code must at
+		// least see that half of the check did not run.
+		resp.Diagnostics.AddAttributeWarning(path.Root("token"), "The connection's credential was not checked",
+			"token is null, so only the webhook is tested. "+nullTokenReason)
 	}
 	if id := m.WebhookID.ValueString(); id != "" {
 		if unsupportedWebhookTest(a.data.client, &resp.Diagnostics) {
@@ -154,6 +164,11 @@ func (a *ConnectionCheckAction) Invoke(ctx context.Context, req action.InvokeReq
 		reportWebhookTest(target, res, resp)
 	}
 }
+
+// nullTokenReason says why a token set from a connection can be null.
+const nullTokenReason = "A token set from bitbucket_connection.<name>.token is null when the refresh found the " +
+	"connection's managed token revoked outside Terraform (see its warning): run terraform apply to make a new " +
+	"one and hand it to the service."
 
 // describeAccess names the levels a credential holds, e.g. "api-service: read".
 func describeAccess(a *bitbucket.Access) string {

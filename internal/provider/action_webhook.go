@@ -87,7 +87,9 @@ func (a *WebhookTestAction) ModifyPlan(ctx context.Context, req action.ModifyPla
 			fmt.Sprintf("url must be an absolute http or https URL, got %q.", v))
 	}
 	if a.data != nil {
-		unsupportedWebhookTest(a.data.client, &resp.Diagnostics)
+		if !unsupportedWebhookTest(a.data.client, &resp.Diagnostics) && !m.Workspace.IsUnknown() {
+			a.data.workspaceOf(m.Workspace, &resp.Diagnostics)
+		}
 	}
 }
 
