@@ -167,8 +167,50 @@ func interruptedError(cause error, what string) error {
 // its creates have made or adopted, so that no create of the run can adopt
 // another's object. Its zero value is ready.
 type createLedger struct {
-	mu     sync.Mutex
-	scopes map[string]any // kind + scope -> *scopeLedger[T]
+	mu      sync.Mutex
+	scopes  map[string]any    // kind + scope -> *scopeLedger[T]
+	aliases map[string]string // a scope named by UUID -> its slugs
+}
+
+// scopeName is how the ledger names the scope of workspace and repository
+// ("" for a workspace scope): one name however the configuration spells
+// it. Cloud takes a workspace or repository by its UUID in braces wherever
+// it takes the slug (internal/bitbucket/identifiers.go, cloudUUIDPattern),
+// and both products match slugs and keys without regard to case, so two
+// resources of one run may name one scope in different ways; keyed by the
+// spelling, each would see only its own creates, and one could adopt the
+// other's object. A UUID is resolved to the slugs once per run (one GET);
+// when that fails the spelling is kept, and the kind's proof still applies.
+func (l *createLedger) scopeName(ctx context.Context, client bitbucket.Client, workspace, repository string) string {
+	name := strings.ToLower(workspace + "/" + repository)
+	if !strings.HasPrefix(workspace, "{") && !strings.HasPrefix(repository, "{") {
+		return name
+	}
+	l.mu.Lock()
+	resolved, ok := l.aliases[name]
+	l.mu.Unlock()
+	if ok {
+		return resolved
+	}
+	resolved = name
+	if repository != "" {
+		if r, err := client.GetRepository(ctx, workspace, repository); err == nil && r.Workspace != "" && r.Slug != "" {
+			resolved = strings.ToLower(r.Workspace + "/" + r.Slug)
+		}
+	} else if w, err := client.GetWorkspace(ctx, workspace); err == nil && w.Slug != "" {
+		resolved = strings.ToLower(w.Slug + "/")
+	}
+	if resolved == name {
+		tflog.Warn(ctx, "Could not resolve a scope named by UUID; creates naming it otherwise are not told apart", map[string]any{"scope": name})
+		return name
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.aliases == nil {
+		l.aliases = map[string]string{}
+	}
+	l.aliases[name] = resolved
+	return resolved
 }
 
 // beforeListingTTL bounds how long one listing serves as the "before" view
@@ -283,11 +325,25 @@ func (s *scopeLedger[T]) isClaimed(id string) bool {
 // contested reports whether another create of this run could have made o:
 // one still waiting for its answer (wait: it will claim its object), or one
 // whose answer was lost too (then neither can prove o is its own).
+//
+// The proofs are asked outside the ledger's lock: a proof may itself read
+// the ledger (the access-key proof asks whether an id is claimed), and the
+// lock is not reentrant.
 func (s *scopeLedger[T]) contested(self *pendingCreate[T], o T) (wait, ambiguous bool) {
+	type other struct {
+		ours       func(T) bool
+		recovering bool
+	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	others := make([]other, 0, len(s.inFlight))
 	for p := range s.inFlight {
-		if p == self || !p.ours(o) {
+		if p != self {
+			others = append(others, other{p.ours, p.recovering})
+		}
+	}
+	s.mu.Unlock()
+	for _, p := range others {
+		if !p.ours(o) {
 			continue
 		}
 		if p.recovering {
@@ -330,7 +386,7 @@ func (s *scopeLedger[T]) claim(self *pendingCreate[T], id string) bool {
 // other parties' hooks it left alone go to diags.
 func createWebhook(ctx context.Context, data *providerData, scope bitbucket.WebhookScope, in bitbucket.WebhookInput, before map[string]bool, diags *diag.Diagnostics) (*bitbucket.Webhook, error) {
 	client := data.client
-	ledger := ledgerFor[bitbucket.Webhook](&data.creates, "webhook "+strings.ToLower(scope.Workspace+"/"+scope.Repository))
+	ledger := ledgerFor[bitbucket.Webhook](&data.creates, "webhook "+data.creates.scopeName(ctx, client, scope.Workspace, scope.Repository))
 	p := webhookProof(client, scope, in)
 	if before == nil {
 		var err error
@@ -680,7 +736,8 @@ func createAccessKey(ctx context.Context, data *providerData, scope bitbucket.Ac
 		in.Permission = client.AccessKeyRules(scope.Level()).Permissions[0]
 	}
 	kc := &keyCreate{client: client, scope: scope, in: in, generated: generated, fingerprint: fp,
-		ledger: ledgerFor[bitbucket.AccessKey](&data.creates, "access key "+strings.ToLower(accessKeyImportID(scope, "")))}
+		ledger: ledgerFor[bitbucket.AccessKey](&data.creates, "access key "+
+			data.creates.scopeName(ctx, client, scope.Workspace, scope.Repository)+"/"+strings.ToLower(scope.Project))}
 	kc.p = kc.proof()
 	if !generated {
 		if kc.before, err = kc.ledger.beforeCreate(ctx, kc.p.list, kc.p.id); err != nil {
