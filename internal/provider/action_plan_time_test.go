@@ -79,3 +79,14 @@ func TestConnectionCheckNullToken(t *testing.T) {
 		t.Errorf("neither token nor webhook_id: failed=%v, want the error to say a revoked managed token leaves token null:\n%s", failed, diags)
 	}
 }
+
+// TestWebhookTestActionDeletedWebhook: a webhook deleted outside Terraform
+// before the action runs is named as such, with what to do.
+func TestWebhookTestActionDeletedWebhook(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	h := newProtocolHarness(t, "bitbucket_repository_webhook", matrixProviderConfig(srv))
+	_, diags, failed := invokeAction(t, h, "bitbucket_webhook_test", map[string]any{"workspace": "PRJ", "repository": "api-service", "webhook_id": "999"})
+	if !failed || !strings.Contains(diags, "Webhook 999 not found") || !strings.Contains(diags, "deleted outside Terraform") {
+		t.Errorf("a deleted webhook: failed=%v, want it named with what to do:\n%s", failed, diags)
+	}
+}

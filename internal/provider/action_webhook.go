@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -112,6 +113,13 @@ func (a *WebhookTestAction) Invoke(ctx context.Context, req action.InvokeRequest
 		target = "webhook " + in.WebhookID
 	}
 	res, err := a.data.client.TestWebhook(ctx, scope, in)
+	if err != nil && in.WebhookID != "" && errors.Is(err, bitbucket.ErrNotFound) {
+		resp.Diagnostics.AddAttributeError(path.Root("webhook_id"), "Webhook "+in.WebhookID+" not found",
+			fmt.Sprintf("Bitbucket found no webhook %s in %s (%v). It was deleted outside Terraform, or webhook_id "+
+				"names another repository's or project's webhook: run terraform apply to create a managed webhook again.",
+				in.WebhookID, scope.Workspace+"/"+scope.Repository, err))
+		return
+	}
 	if err != nil {
 		clientErrorDiagnostic(&resp.Diagnostics, a.data.client, "send a test request to "+target, err)
 		return
