@@ -247,9 +247,10 @@ type scopeCache[K comparable, V any] struct {
 	// writes counts the writes begun per scope: a list fetched while it
 	// changed may miss a write and is never kept.
 	writes map[K]uint64
-	// flying are the scopes with a list under way, by flight name, so a
-	// write to them can also stop new readers from joining that list.
-	flying map[K]string
+	// flying counts the lists under way per scope (two can be: one a write
+	// made stale, one begun after it), so a write to the scope also stops
+	// new readers from joining a list under way.
+	flying map[K]int
 	// onWait, when set, is called as a reader starts waiting for a
 	// list (tests).
 	onWait func(K)
@@ -264,7 +265,7 @@ type listing[V any] struct {
 }
 
 func newScopeCache[K comparable, V any](ttl time.Duration) *scopeCache[K, V] {
-	return &scopeCache[K, V]{ttl: ttl, now: time.Now, listings: map[K]*listing[V]{}, writes: map[K]uint64{}, flying: map[K]string{}}
+	return &scopeCache[K, V]{ttl: ttl, now: time.Now, listings: map[K]*listing[V]{}, writes: map[K]uint64{}, flying: map[K]int{}}
 }
 
 // maxListRounds bounds how often one read starts over because writes kept
@@ -327,8 +328,7 @@ func (c *scopeCache[K, V]) take(key K, id string, want *listing[V]) (v V, found,
 // waits on its own context; the list runs with the context of the reader
 // that started it, and the flight keeps it only until list returns.
 func (c *scopeCache[K, V]) fetch(ctx context.Context, key K, list func(context.Context) (map[string]V, error)) (*listing[V], error) {
-	name := fmt.Sprintf("%#v", key)
-	ch := c.flights.DoChan(name, func() (any, error) {
+	ch := c.flights.DoChan(flightName(key), func() (any, error) {
 		c.mu.Lock()
 		if l := c.listings[key]; l != nil && c.now().Sub(l.fetched) < c.ttl {
 			// A flight that ended after this reader looked: its listing
@@ -337,14 +337,16 @@ func (c *scopeCache[K, V]) fetch(ctx context.Context, key K, list func(context.C
 			return l, nil
 		}
 		writes := c.writes[key]
-		c.flying[key] = name
+		c.flying[key]++
 		c.mu.Unlock()
 
 		items, err := list(ctx)
 
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		delete(c.flying, key)
+		if c.flying[key]--; c.flying[key] == 0 {
+			delete(c.flying, key)
+		}
 		switch {
 		case err != nil:
 			return nil, err
@@ -369,6 +371,9 @@ func (c *scopeCache[K, V]) fetch(ctx context.Context, key K, list func(context.C
 		return nil, ctx.Err()
 	}
 }
+
+// flightName is a scope as a singleflight key.
+func flightName[K comparable](key K) string { return fmt.Sprintf("%#v", key) }
 
 func isCancellation(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
@@ -395,12 +400,12 @@ func (c *scopeCache[K, V]) invalidateWhere(match func(K) bool, keys ...K) func()
 				delete(c.listings, k)
 			}
 		}
-		for k, name := range c.flying {
+		for k := range c.flying {
 			if match(k) {
 				c.writes[k]++
 				// Readers from now on start a new list instead of
 				// joining the stale one.
-				c.flights.Forget(name)
+				c.flights.Forget(flightName(k))
 			}
 		}
 	}

@@ -103,6 +103,53 @@ func TestScopeCacheReaderAfterWriteStartsItsOwnList(t *testing.T) {
 	done()
 }
 
+// Two lists of one scope can be under way (one made stale by a write, one
+// begun after it); the end of the first must not hide the second from a
+// later write that names scopes by a rule (invalidateWhere, as user tokens
+// and access keys do).
+func TestScopeCacheOverlappingListsBothSeeWrites(t *testing.T) {
+	c := newScopeCache[string, int](time.Minute)
+	started := make(chan int, 10)
+	release := []chan struct{}{make(chan struct{}), make(chan struct{}), make(chan struct{})}
+	var calls atomic.Int32
+	list := func(context.Context) (map[string]int, error) {
+		n := int(calls.Add(1))
+		started <- n
+		if n <= len(release) {
+			<-release[n-1]
+		}
+		return map[string]int{"a": n, "b": n}, nil
+	}
+	everyScope := func(string) bool { return true }
+	waiting := make(chan string, 10)
+	c.onWait = func(k string) { waiting <- k }
+	results := make(chan int, 2)
+	read := func(id string) {
+		v, _, _ := c.get(context.Background(), "s", id, list)
+		results <- v
+	}
+	go read("a")
+	<-started                       // list 1
+	c.invalidateWhere(everyScope)() // a write: list 1 is stale
+	go read("b")
+	<-started // list 2, begun after the write
+	<-waiting
+	<-waiting
+	close(release[0]) // list 1 ends (stale); its reader joins list 2
+	<-waiting
+	c.invalidateWhere(everyScope)() // another write while list 2 is under way
+	close(release[1])               // list 2 ends: stale too
+	select {
+	case <-started: // so the readers list a third time
+		close(release[2])
+	case v := <-results:
+		t.Fatalf("a read got list %d: list 2 was served though a write began during it", v)
+	}
+	if a, b := <-results, <-results; a != 3 || b != 3 {
+		t.Errorf("reads got lists %d and %d, want 3: list 2 was served though a write began during it", a, b)
+	}
+}
+
 // A listing older than the TTL is not served.
 func TestScopeCacheExpires(t *testing.T) {
 	c := newScopeCache[string, int](10 * time.Second)
