@@ -127,6 +127,16 @@ func dcRepo(c *call) (*repository, *response) {
 	slug := c.param("repositorySlug")
 	r := ws.repoBySlug[slug]
 	if r == nil {
+		// Data Center matches a slug without regard to case
+		// (docs/dev/bitbucket-api.md#case-of-keys-and-slugs).
+		for _, candidate := range ws.repos {
+			if strings.EqualFold(candidate.slug, slug) {
+				r = candidate
+				break
+			}
+		}
+	}
+	if r == nil {
 		resp := dcError(http.StatusNotFound, exNoSuchRepository, "Repository "+ws.slug+"/"+slug+" does not exist.")
 		return nil, &resp
 	}

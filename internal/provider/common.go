@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/bitbucket-iac/terraform-provider-bitbucket/internal/bitbucket"
 )
@@ -182,10 +183,14 @@ func parseImportID(diags *diag.Diagnostics, id string, parts ...importPart) []st
 func importIntoState(ctx context.Context, pd *providerData, id string, resp *resource.ImportStateResponse, parts ...importPart) []string {
 	values := parseImportID(&resp.Diagnostics, id, parts...)
 	for i, part := range parts[:len(values)] {
-		if part.attribute == "workspace" {
-			if values[i] = canonicalWorkspace(ctx, pd, values[i], &resp.Diagnostics); resp.Diagnostics.HasError() {
-				return nil
-			}
+		switch part.attribute {
+		case "workspace":
+			values[i] = canonicalWorkspace(ctx, pd, values[i], &resp.Diagnostics)
+		case "repository":
+			values[i] = canonicalRepository(ctx, pd, values[0], values[i], &resp.Diagnostics)
+		}
+		if resp.Diagnostics.HasError() {
+			return nil
 		}
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(part.attribute), values[i])...)
 	}
@@ -216,19 +221,59 @@ func canonicalWorkspace(ctx context.Context, pd *providerData, workspace string,
 	return ws.Slug
 }
 
+// canonicalRepository is canonicalWorkspace for a repository slug of
+// workspace (spelt as Bitbucket returns it), by one read of the repository.
+func canonicalRepository(ctx context.Context, pd *providerData, workspace, repository string, diags *diag.Diagnostics) string {
+	if pd == nil {
+		return repository
+	}
+	repo, err := pd.client.GetRepository(ctx, workspace, repository)
+	switch {
+	case errors.Is(err, bitbucket.ErrNotFound):
+		diags.AddAttributeError(path.Root("repository"), "Cannot import: no such repository",
+			fmt.Sprintf("The import names repository %s/%s, which %s does not have (or these credentials cannot see).",
+				workspace, repository, serverURL(pd.client)))
+		return repository
+	case err != nil || repo.Slug == "" || !strings.EqualFold(repo.Slug, repository):
+		return repository
+	}
+	return repo.Slug
+}
+
 // refuseCaseOnlyChange: a configured workspace that differs from the one in
 // state only in case names the same object (canonicalWorkspace), and
 // planning it would replace the resource for nothing: a plan-time error
 // says what to write instead.
-func refuseCaseOnlyChange(configured, inState types.String, diags *diag.Diagnostics) {
+func refuseCaseOnlyChange(attribute string, configured, inState types.String, diags *diag.Diagnostics) {
 	c, s := configured.ValueString(), inState.ValueString()
 	if configured.IsUnknown() || inState.IsNull() || c == s || !strings.EqualFold(c, s) {
 		return
 	}
-	diags.AddAttributeError(path.Root("workspace"), "Workspace differs from the state only in case",
-		fmt.Sprintf("workspace = %q names the same workspace as %q in state: Bitbucket matches workspace slugs and "+
-			"project keys without regard to case, and changing only the case would replace this resource. Write "+
-			"workspace = %q, as Bitbucket returns it.", c, s, s))
+	diags.AddAttributeError(path.Root(attribute), "Bitbucket name differs from the state only in case",
+		fmt.Sprintf("%[1]s = %[2]q names the same object as %[3]q in state: Bitbucket matches workspace slugs, project "+
+			"keys and repository slugs without regard to case, and changing only the case would replace this resource. "+
+			"Write %[1]s = %[3]q, as Bitbucket returns it.", attribute, c, s))
+}
+
+// refuseCaseOnlyChanges applies refuseCaseOnlyChange to the configured
+// workspace and repository (when the resource has one) of a resource in state.
+func refuseCaseOnlyChanges(ctx context.Context, req resource.ModifyPlanRequest, diags *diag.Diagnostics) {
+	if req.State.Raw.IsNull() || req.Config.Raw.IsNull() {
+		return
+	}
+	var config, state map[string]tftypes.Value
+	if req.Config.Raw.As(&config) != nil || req.State.Raw.As(&state) != nil {
+		return
+	}
+	for _, name := range []string{"workspace", "repository"} {
+		if _, ok := config[name]; !ok {
+			continue
+		}
+		configured := rawStringAttribute(ctx, req.Config.Raw, name, diags)
+		if !configured.IsNull() {
+			refuseCaseOnlyChange(name, configured, rawStringAttribute(ctx, req.State.Raw, name, diags), diags)
+		}
+	}
 }
 
 // cloudHasNoTokens is why the token resources, the ephemeral token, the

@@ -122,6 +122,20 @@ func importByIdentity(ctx context.Context, pd *providerData, req resource.Import
 			resp.Diagnostics.Append(resp.Identity.SetAttribute(ctx, path.Root(name), value)...)
 		}
 	}
+	// The repository as Bitbucket spells it, once the workspace is known
+	// (the loop above takes the names in alphabetical order).
+	if _, ok := req.Identity.Schema.GetAttributes()["repository"]; ok && !resp.Diagnostics.HasError() {
+		var workspace, repository types.String
+		resp.Diagnostics.Append(resp.State.GetAttribute(ctx, path.Root("workspace"), &workspace)...)
+		resp.Diagnostics.Append(resp.State.GetAttribute(ctx, path.Root("repository"), &repository)...)
+		if workspace.ValueString() != "" && repository.ValueString() != "" {
+			canonical := canonicalRepository(ctx, pd, workspace.ValueString(), repository.ValueString(), &resp.Diagnostics)
+			resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("repository"), canonical)...)
+			if resp.Identity != nil {
+				resp.Diagnostics.Append(resp.Identity.SetAttribute(ctx, path.Root("repository"), canonical)...)
+			}
+		}
+	}
 	if len(missing) > 0 {
 		resp.Diagnostics.AddError("Incomplete import identity",
 			fmt.Sprintf("The import block's identity has no value for %s.", strings.Join(missing, ", ")))

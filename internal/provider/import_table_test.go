@@ -404,6 +404,8 @@ type importCase struct {
 	// block is the import block's line naming the object (id = ... or
 	// identity = {...}); workspace is how the configuration spells it.
 	block, workspace string
+	// repository, when set, replaces the repository slug in the configuration.
+	repository string
 	bin              string // terraform binary ("" = the minimum, on PATH)
 	// wantError, when set, is the plan-time error that says what to change.
 	wantError *regexp.Regexp
@@ -420,7 +422,7 @@ func importIsNoOp(t *testing.T, row importRow, srv *emulator.Server, obj handMad
 	h := newCLIHarness(t, importEnv(srv))
 	h.bin = c.bin
 	h.writeConfig(importProviderConfig + fmt.Sprintf("\nimport {\n  to = %s.imported\n  %s\n}\n\nresource %q \"imported\" {\n  %s}\n",
-		row.resource, c.block, row.resource, obj.config(c.workspace)))
+		row.resource, c.block, row.resource, withRepository(obj.config(c.workspace), obj.identity["repository"], c.repository)))
 	if c.wantError != nil {
 		out, err := h.terraform(nil, "plan", "-input=false")
 		if err == nil || !c.wantError.MatchString(out) {
@@ -433,6 +435,15 @@ func importIsNoOp(t *testing.T, row importRow, srv *emulator.Server, obj handMad
 		return
 	}
 	planImportsOnlyThenEmpty(t, h)
+}
+
+// withRepository spells the repository argument of config as repository
+// ("" keeps it).
+func withRepository(config, made, repository string) string {
+	if repository == "" || made == "" {
+		return config
+	}
+	return strings.Replace(config, fmt.Sprintf("repository = %q", made), fmt.Sprintf("repository = %q", repository), 1)
 }
 
 // hclObject writes a map as an HCL object.
@@ -475,10 +486,17 @@ func TestAccImportIsNoOpPlan(t *testing.T) {
 						importCase{name: "lower-case-id", block: fmt.Sprintf("id = %q", lower+strings.TrimPrefix(obj.id, ws)), workspace: ws},
 						importCase{name: "lower-case-config", block: fmt.Sprintf("id = %q", obj.id), workspace: lower,
 							wantError: errorText(fmt.Sprintf(`workspace = %q`, ws))})
+					if repo := obj.identity["repository"]; repo != "" {
+						upper := strings.ToUpper(repo)
+						out = append(out,
+							importCase{name: "upper-case-repository-id", block: fmt.Sprintf("id = %q", strings.Replace(obj.id, "/"+repo+"/", "/"+upper+"/", 1)), workspace: ws},
+							importCase{name: "upper-case-repository-config", block: fmt.Sprintf("id = %q", obj.id), workspace: ws, repository: upper,
+								wantError: errorText(fmt.Sprintf(`repository = %q`, repo))})
+					}
 				}
 				return out
 			}
-			for _, name := range []string{"id", "lower-case-id", "lower-case-config"} {
+			for _, name := range []string{"id", "lower-case-id", "lower-case-config", "upper-case-repository-id", "upper-case-repository-config"} {
 				t.Run(name, func(t *testing.T) {
 					srv := startEmulator(t, row.product)
 					obj := row.make(t, srv)

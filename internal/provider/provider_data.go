@@ -107,11 +107,12 @@ func planDefaultWorkspace(ctx context.Context, pd *providerData, planned types.S
 	if resp.Diagnostics.HasError() {
 		return false
 	}
+	refuseCaseOnlyChanges(ctx, req, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return false
+	}
 	if !configured.IsNull() {
-		if !req.State.Raw.IsNull() {
-			refuseCaseOnlyChange(configured, rawStringAttribute(ctx, req.State.Raw, "workspace", &resp.Diagnostics), &resp.Diagnostics)
-		}
-		return !resp.Diagnostics.HasError()
+		return true
 	}
 	workspace := pd.workspaceOf(types.StringNull(), &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {

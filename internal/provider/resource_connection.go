@@ -576,6 +576,11 @@ func (r *connectionResource) ImportState(ctx context.Context, req resource.Impor
 	if parts[0] = canonicalWorkspace(ctx, r.data, parts[0], &resp.Diagnostics); resp.Diagnostics.HasError() {
 		return
 	}
+	if len(parts) == 3 {
+		if parts[1] = canonicalRepository(ctx, r.data, parts[0], parts[1], &resp.Diagnostics); resp.Diagnostics.HasError() {
+			return
+		}
+	}
 	id = strings.Join(parts, "/")
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace"), parts[0])...)
