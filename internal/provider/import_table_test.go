@@ -406,7 +406,7 @@ type importCase struct {
 	block, workspace string
 	// repository, when set, replaces the repository slug in the configuration.
 	repository string
-	bin              string // terraform binary ("" = the minimum, on PATH)
+	bin        string // terraform binary ("" = the minimum, on PATH)
 	// wantError, when set, is the plan-time error that says what to change.
 	wantError *regexp.Regexp
 	// updates, when set, says why the plan after the import updates the
