@@ -251,6 +251,18 @@ func (s *Server) AddCloudOAuthClient(clientID, secret, userEmail string, scopes 
 	return nil
 }
 
+// OAuthTokens returns every OAuth access and refresh token the server gave
+// out that is still valid (Cloud), for tests that prove no log shows one.
+func (s *Server) OAuthTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, 2*len(s.st.oauthTokens))
+	for _, t := range s.st.oauthTokens {
+		out = append(out, t.token, t.refresh)
+	}
+	return out
+}
+
 // AddDCUser adds a Data Center user. perms maps "PRJ" or "PRJ/repo" to
 // PROJECT_READ|PROJECT_WRITE|PROJECT_ADMIN|REPO_READ|REPO_WRITE|REPO_ADMIN.
 func (s *Server) AddDCUser(slug, password string, perms map[string]string) error {

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -282,4 +283,52 @@ resource "bitbucket_connection" "managed" {
   }
 }
 `, pushEvents(product))
+}
+
+// TestSecretsAuditOAuth is the audit for a Cloud provider signed in with an
+// OAuth consumer: the client secret, the client_id:secret pair as HTTP
+// Basic sends it, and every access and refresh token the server gave out
+// (the client logs the token endpoint's answer at trace) must stay out of
+// every output and log.
+func TestSecretsAuditOAuth(t *testing.T) {
+	srv := startEmulator(t, emulator.Cloud)
+	env := map[string]string{
+		"BITBUCKET_PRODUCT": "cloud", "BITBUCKET_BASE_URL": srv.BaseURL(), "BITBUCKET_WORKSPACE": seededWorkspace(emulator.Cloud),
+		"BITBUCKET_OAUTH_CLIENT_ID": emulator.CloudOAuthClientID, "BITBUCKET_OAUTH_CLIENT_SECRET": emulator.CloudOAuthClientSecret,
+		"BITBUCKET_OAUTH_TOKEN_URL": srv.OAuthTokenURL(),
+	}
+	secrets := map[string]string{
+		"OAuth client secret": emulator.CloudOAuthClientSecret,
+		"OAuth client_id:secret (HTTP Basic)": base64.StdEncoding.EncodeToString(
+			[]byte(emulator.CloudOAuthClientID + ":" + emulator.CloudOAuthClientSecret)),
+		"webhook secret": "audit-oauth-webhook-secret-3b8e",
+	}
+	h := newCLIHarness(t, env)
+	run := &secretsAuditRun{h: h, logDir: t.TempDir()}
+	h.writeConfig(fmt.Sprintf(`
+terraform {
+  required_providers {
+    bitbucket = { source = "bitbucket-iac/bitbucket" }
+  }
+}
+
+resource "bitbucket_repository_webhook" "oauth" {
+  repository = "api-service"
+  name       = "audit-oauth"
+  url        = "https://ci.example.com/audit-oauth"
+  events     = %s
+  secret     = %q
+}
+`, pushEvents(emulator.Cloud), secrets["webhook secret"]))
+	run.run(t, false, "apply", "-auto-approve", "-input=false")
+	run.run(t, false, "plan", "-input=false")
+	run.run(t, false, "destroy", "-auto-approve", "-input=false")
+	issued := srv.OAuthTokens()
+	if len(issued) == 0 {
+		t.Fatal("the server gave out no OAuth token: the provider did not sign in with the consumer, the audit would prove nothing")
+	}
+	for i, tok := range issued {
+		secrets[fmt.Sprintf("OAuth token %d", i)] = tok
+	}
+	run.check(t, secrets)
 }
