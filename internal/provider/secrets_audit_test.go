@@ -332,3 +332,55 @@ resource "bitbucket_repository_webhook" "oauth" {
 	}
 	run.check(t, secrets)
 }
+
+// TestSecretsAuditEphemeralToken is the audit for an ephemeral access token
+// (Data Center): its value travels in the create's answer and, used as a
+// webhook's write-only secret, in the webhook's request and answers; it
+// must stay out of every output and log. The hook's secret, read from the
+// emulator, is the apply's token value.
+func TestSecretsAuditEphemeralToken(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	env := map[string]string{
+		"BITBUCKET_BASE_URL": srv.BaseURL(), "BITBUCKET_WORKSPACE": seededWorkspace(emulator.DataCenter),
+		"BITBUCKET_USERNAME": emulator.DCAdminUser, "BITBUCKET_TOKEN": emulator.DCAdminPassword,
+	}
+	secrets := map[string]string{"provider password": emulator.DCAdminPassword}
+	h := newCLIHarness(t, env)
+	run := &secretsAuditRun{h: h, logDir: t.TempDir()}
+	h.writeConfig(fmt.Sprintf(`
+terraform {
+  required_providers {
+    bitbucket = { source = "bitbucket-iac/bitbucket" }
+  }
+}
+
+ephemeral "bitbucket_access_token" "audit" {
+  repository  = "api-service"
+  name        = "audit-ephemeral"
+  permissions = ["REPO_READ"]
+}
+
+resource "bitbucket_repository_webhook" "audit" {
+  repository        = "api-service"
+  name              = "audit-ephemeral"
+  url               = "https://ci.example.com/audit-ephemeral"
+  events            = %s
+  secret_wo         = ephemeral.bitbucket_access_token.audit.token
+  secret_wo_version = 1
+}
+`, pushEvents(emulator.DataCenter)))
+	run.run(t, false, "apply", "-auto-approve", "-input=false")
+	var value string
+	for _, hook := range srv.Webhooks() {
+		if hook.Name == "audit-ephemeral" {
+			value = hook.Secret
+		}
+	}
+	if value == "" {
+		t.Fatal("the webhook holds no secret: the ephemeral token's value is unknown, the audit would prove nothing")
+	}
+	secrets["ephemeral token (the apply's)"] = value
+	run.run(t, false, "plan", "-input=false")
+	run.run(t, false, "destroy", "-auto-approve", "-input=false")
+	run.check(t, secrets)
+}
