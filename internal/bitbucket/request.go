@@ -196,10 +196,13 @@ func (h *httpClient) transportError(req *http.Request, err error) error {
 	if errors.As(err, &urlErr) {
 		err = urlErr.Err
 	}
-	// Token endpoint failures and similar come up as an *APIError already.
+	// Token endpoint failures and similar come up as an *APIError already;
+	// its answer may echo the client secret (every message is masked:
+	// logging.go, redactor).
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
-		return err
+		apiErr.Message = h.redactor.mask(apiErr.Message)
+		return h.redactor.maskError(err)
 	}
 	err = h.redactor.maskError(err)
 	if errors.Is(err, context.Canceled) {
