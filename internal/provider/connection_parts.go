@@ -243,7 +243,12 @@ func (r *connectionResource) readHook(ctx context.Context, state connectionModel
 
 // createToken creates the managed token; createAccessToken revokes a token
 // whose create answer was lost (nobody has its value) and creates again.
-func (r *connectionResource) createToken(ctx context.Context, m connectionModel, mt managedTokenModel, diags *diag.Diagnostics) *remoteToken {
+//
+// A live token whose value is lost and which could not be revoked is
+// returned with an error when record is set (a create: the connection is
+// then tainted, and the next apply revokes the token); otherwise (an update,
+// which Terraform does not taint) the error says to revoke it.
+func (r *connectionResource) createToken(ctx context.Context, m connectionModel, mt managedTokenModel, record bool, diags *diag.Diagnostics) *remoteToken {
 	level := bitbucket.TokenLevel(mt.Level.ValueString())
 	scope := tokenScope(m, level)
 	in := bitbucket.AccessTokenInput{
@@ -252,6 +257,24 @@ func (r *connectionResource) createToken(ctx context.Context, m connectionModel,
 		ExpiryDays:  int(mt.ExpiryDays.ValueInt64()),
 	}
 	tok, err := createAccessToken(ctx, r.data.client, scope, in)
+	if err != nil && tok != nil && !record {
+		r.tokenError(diags, fmt.Sprintf("create the %s token of %s", level, describeConnection(m)), scope, err)
+		diags.AddError("Connection token left to revoke",
+			fmt.Sprintf("The %s token %s exists, but its value was lost and revoking it failed: revoke it in Bitbucket "+
+				"(its name ends in -tf and 8 hex digits), then apply again.", level, tok.ID))
+		return nil
+	}
+	if err != nil && tok != nil {
+		// A live token whose value is lost, which the provider could not
+		// revoke: recorded, so that the connection is tainted and the next
+		// apply revokes it (docs/dev/ownership.md: nothing of its own is
+		// left untracked).
+		r.tokenError(diags, fmt.Sprintf("create the %s token of %s", level, describeConnection(m)), scope, err)
+		diags.AddError("Connection token recorded for revocation",
+			fmt.Sprintf("The %s token %s exists, but its value was lost. It is recorded in state with the connection, "+
+				"which is tainted: the next terraform apply revokes it and creates a new one.", level, tok.ID))
+		return &remoteToken{level: level, id: tok.ID, permissions: tok.Permissions, expiryDays: in.ExpiryDays}
+	}
 	if err != nil {
 		r.tokenError(diags, fmt.Sprintf("create the %s token of %s", level, describeConnection(m)), scope, err)
 		return nil
@@ -304,7 +327,7 @@ func (r *connectionResource) applyToken(ctx context.Context, plan, state connect
 	case mt == nil:
 		return true
 	case remote.token == nil:
-		remote.token = r.createToken(ctx, plan, *mt, diags)
+		remote.token = r.createToken(ctx, plan, *mt, false, diags)
 		return remote.token != nil
 	case !plan.ManagedToken.Equal(state.ManagedToken) || !plan.Name.Equal(state.Name):
 		return r.updateToken(ctx, plan, *mt, remote.token, diags)

@@ -612,7 +612,7 @@ func (r *connectionResource) Create(ctx context.Context, req resource.CreateRequ
 	// connection is then tainted and the next apply replaces it.
 	defer func() { r.saveState(ctx, &resp.State, plan, remote, &resp.Diagnostics) }()
 	if mt != nil {
-		if remote.token = r.createToken(ctx, plan, *mt, &resp.Diagnostics); remote.token == nil {
+		if remote.token = r.createToken(ctx, plan, *mt, true, &resp.Diagnostics); remote.token == nil || resp.Diagnostics.HasError() {
 			return
 		}
 	}
