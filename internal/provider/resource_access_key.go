@@ -436,17 +436,6 @@ func (r *accessKeyResource) Create(ctx context.Context, req resource.CreateReque
 		return
 	}
 	fillKey(&plan, key)
-	if key.Label != in.Label {
-		// Data Center keeps one label per key on every scope it reaches
-		// (internal/emulator/README.md, "SSH access keys"): a key already
-		// registered elsewhere answers with that label. Recorded as it is
-		// (an error marks it for replacement), never as planned.
-		resp.Diagnostics.AddAttributeError(path.Root("label"), "The key already has another label",
-			fmt.Sprintf("This public key already has access elsewhere on %s under the label %q, and Bitbucket keeps "+
-				"one label per key, so it was registered on %s (id %s) as %q, not %q. Set label = %q, or use another "+
-				"key (remove public_key to have one generated).", serverURL(r.data.client), key.Label, scope, key.ID,
-				key.Label, in.Label, key.Label))
-	}
 	r.setModel(ctx, resp.State.Set, plan, parent, &resp.Diagnostics)
 	syncIdentity(ctx, resp.State, resp.Identity, &resp.Diagnostics)
 }
@@ -459,7 +448,7 @@ func (r *accessKeyResource) Create(ctx context.Context, req resource.CreateReque
 // replaces the key on every apply), so the registration this request made is
 // withdrawn and the error says which label to write.
 func (r *accessKeyResource) withdrawRelabelled(ctx context.Context, scope bitbucket.AccessKeyScope, in bitbucket.AccessKeyInput, key *bitbucket.AccessKey, diags *diag.Diagnostics) {
-	detail := fmt.Sprintf("On %s this public key is already registered elsewhere as access key %s with label %q: "+
+	detail := fmt.Sprintf("On %s this public key already has access elsewhere as access key %s with label %q: "+
 		"Data Center keeps one label per key, and gave the registration on %s that label instead of %q. ",
 		serverURL(r.data.client), key.ID, key.Label, scope, in.Label)
 	if err := r.data.client.DeleteAccessKey(ctx, scope, key.ID); err != nil && !errors.Is(err, bitbucket.ErrNotFound) {
@@ -469,7 +458,8 @@ func (r *accessKeyResource) withdrawRelabelled(ctx context.Context, scope bitbuc
 		detail += "The provider withdrew that registration, so nothing was added. "
 	}
 	diags.AddAttributeError(path.Root("label"), "Label differs from the key's label on Data Center",
-		detail+fmt.Sprintf("Set label = %q (the key's label everywhere), or use another public key.", key.Label))
+		detail+fmt.Sprintf("Set label = %q (the key's label everywhere), or use another key (remove public_key to have "+
+			"one generated).", key.Label))
 }
 
 // keyError turns a client error into a diagnostic; a key that is already

@@ -511,7 +511,7 @@ func TestAccAccessKeyLabelKeptByDataCenter(t *testing.T) {
 		Steps: []tfresource.TestStep{
 			{
 				Config: accessKeyConfig(srv, c, `label = "ci"`, fmt.Sprintf("public_key = %q", public)),
-				ExpectError: errorText("already registered elsewhere as access key "+elsewhere.ID, `Data Center keeps one label per key`,
+				ExpectError: errorText("already has access elsewhere as access key "+elsewhere.ID, `Data Center keeps one label per key`,
 					`withdrew that registration`, `Set label = "by hand"`),
 			},
 			{
