@@ -406,8 +406,11 @@ func dcTestHook(c *call) response {
 			return dcError(http.StatusNotFound, exNoSuchWebhook, fmt.Sprintf("No webhook with id %s exists.", id))
 		}
 		t.hookID = h.id
+		// Only the query turns verification off: sslVerificationRequired
+		// "Default value is true" (9.4 OpenAPI testWebhook), whatever the
+		// webhook's own setting.
 		if t.url == "" {
-			t.url, t.skipCert = h.url, h.skipCert
+			t.url = h.url
 		}
 		t.secret, t.user, t.pass = h.secret, h.credUser, h.credPass
 	}

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -88,5 +89,32 @@ func TestWebhookTestActionDeletedWebhook(t *testing.T) {
 	_, diags, failed := invokeAction(t, h, "bitbucket_webhook_test", map[string]any{"workspace": "PRJ", "repository": "api-service", "webhook_id": "999"})
 	if !failed || !strings.Contains(diags, "Webhook 999 not found") || !strings.Contains(diags, "deleted outside Terraform") {
 		t.Errorf("a deleted webhook: failed=%v, want it named with what to do:\n%s", failed, diags)
+	}
+}
+
+// TestWebhookTestActionKeepsWebhookCertSetting: a webhook that skips
+// certificate verification is tested the way Bitbucket delivers to it. The
+// test route verifies unless told otherwise (sslVerificationRequired,
+// "Default value is true", 9.4 OpenAPI testWebhook), so the action passes the
+// webhook's own setting.
+func TestWebhookTestActionKeepsWebhookCertSetting(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	tlsRcv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }))
+	t.Cleanup(tlsRcv.Close)
+	h := newProtocolHarness(t, "bitbucket_repository_webhook", matrixProviderConfig(srv))
+	if err := h.apply(map[string]any{"workspace": "PRJ", "repository": "api-service", "name": "ci", "url": tlsRcv.URL,
+		"events": []string{"repo:refs_changed"}, "skip_cert_verification": true}); err != nil {
+		t.Fatal(err)
+	}
+	invs, err := srv.TriggerWebhookEvent("PRJ", "api-service", "repo:refs_changed")
+	if err != nil || len(invs) != 1 || invs[0].Outcome != emulator.OutcomeSuccess {
+		t.Fatalf("a delivery to the self-signed receiver: %+v %v", invs, err)
+	}
+	id := srv.Webhooks()[0].ID
+	if _, diags, failed := invokeAction(t, h, "bitbucket_webhook_test", map[string]any{"workspace": "PRJ", "repository": "api-service", "webhook_id": id}); failed {
+		t.Errorf("test of a webhook that skips certificate verification failed, although its deliveries succeed:\n%s", diags)
+	}
+	if _, diags, failed := invokeAction(t, h, "bitbucket_webhook_test", map[string]any{"workspace": "PRJ", "repository": "api-service", "url": tlsRcv.URL}); !failed || !strings.Contains(diags, "certificate") {
+		t.Errorf("test of a URL alone with a self-signed certificate: failed=%v, want a certificate error:\n%s", failed, diags)
 	}
 }

@@ -62,7 +62,8 @@ func (a *WebhookTestAction) Schema(_ context.Context, _ action.SchemaRequest, re
 				MarkdownDescription: "The URL to send the test request to (an absolute http or https URL). With " +
 					"`webhook_id`, overrides the webhook's URL. One of `url` and `webhook_id` is required."},
 			"skip_cert_verification": schema.BoolAttribute{Optional: true,
-				MarkdownDescription: "Accept any TLS certificate at `url` (default false)."},
+				MarkdownDescription: "Accept any TLS certificate at `url`. Default: false with `url`; with `webhook_id` " +
+					"alone, the webhook's own `skip_cert_verification`, so it is tested as Bitbucket delivers to it."},
 		},
 	}
 }
