@@ -115,6 +115,9 @@ type PublicKey struct {
 	Fingerprint string
 	// RSABits is the modulus size of an RSA key (0 for other types).
 	RSABits int
+	// Options are authorized_keys options written before the key
+	// ("no-pty", `command="…"`), as the line gives them.
+	Options []string
 }
 
 // ParsePublicKey reads one public key in OpenSSH authorized_keys format. A
@@ -123,11 +126,11 @@ type PublicKey struct {
 // data and would let the wrong word through into state.
 func ParsePublicKey(text string) (PublicKey, error) {
 	line := strings.TrimSpace(text)
-	pk, comment, _, rest, err := ssh.ParseAuthorizedKey([]byte(line))
+	pk, comment, options, rest, err := ssh.ParseAuthorizedKey([]byte(line))
 	if err != nil || strings.TrimSpace(string(rest)) != "" {
 		return PublicKey{}, errors.New("it is not one SSH public key in OpenSSH authorized_keys format (\"ssh-ed25519 AAAA… comment\")")
 	}
-	k := PublicKey{Type: pk.Type(), Comment: comment, Fingerprint: ssh.FingerprintSHA256(pk)}
+	k := PublicKey{Type: pk.Type(), Comment: comment, Fingerprint: ssh.FingerprintSHA256(pk), Options: options}
 	_, k.Blob, _ = strings.Cut(strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk))), " ")
 	fields := strings.Fields(line)
 	if i := slices.Index(fields, k.Blob); i > 0 && fields[i-1] != k.Type {

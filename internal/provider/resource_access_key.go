@@ -111,6 +111,18 @@ func checkPublicKey(text string, rules bitbucket.AccessKeyRules) (key bitbucket.
 	return key, rules.Refuses(key)
 }
 
+// optionsProblem refuses authorized_keys options in front of a key the
+// provider would send. Bitbucket's access-key pages ask for the public key
+// as ssh-keygen writes it (the .pub line); options such as command= or
+// no-pty restrict a key in OpenSSH's sshd, and Bitbucket documents no such
+// thing, so a restriction written there cannot be relied on. A key already
+// registered with them (imported) is left as it is.
+func optionsProblem(key bitbucket.PublicKey) string {
+	return fmt.Sprintf("public_key starts with authorized_keys options (%s), which restrict a key in OpenSSH's sshd; "+
+		"Bitbucket takes the public key alone and documents no options, so the restriction would not hold: remove them "+
+		"and start with the key type (%s AAAA…).", strings.Join(key.Options, ","), key.Type)
+}
+
 // sameKeyText reports whether two authorized_keys lines hold one key (type
 // and data), whatever their comments.
 func sameKeyText(a, b string) bool {
@@ -199,7 +211,8 @@ func (r *accessKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				"Leave it unset and the provider generates a key pair (see `key_algorithm`) and keeps the private " +
 				"key in `private_key_openssh`. Key types and sizes are checked at plan time against what the product " +
 				"accepts (Cloud: Ed25519, ECDSA, RSA of 2048 bits or more, DSA; Data Center: also the -SK types; a " +
-				"Data Center administrator may narrow these), and the type word must be the key's own. Changing it replaces " +
+				"Data Center administrator may narrow these), the type word must be the key's own, and authorized_keys " +
+				"options (`command=…`, `no-pty`) are refused: Bitbucket documents none. Changing it replaces " +
 				"the key; the same key with another comment (or none, as Cloud returns it) is no change.",
 			PlanModifiers: []planmodifier.String{keepSameKey{}, stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
 		},
@@ -303,7 +316,11 @@ func (r *accessKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 		resp.Diagnostics.AddAttributeError(path.Root(r.spec.parent), summary, detail)
 	}
 	plan.Permission = r.planPermission(ctx, config.Permission, plan.Permission, rules, product, resp)
-	if !planPublicKey(ctx, config, plan, rules, product, resp) || req.State.Raw.IsNull() {
+	var registered types.String
+	if !req.State.Raw.IsNull() {
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("public_key"), &registered)...)
+	}
+	if !planPublicKey(ctx, config, plan, registered, rules, product, resp) || req.State.Raw.IsNull() {
 		return
 	}
 	state, _ := r.getModel(ctx, req.State.Get, &resp.Diagnostics)
@@ -338,11 +355,15 @@ func (r *accessKeyResource) planPermission(ctx context.Context, configured, plan
 // planPublicKey checks a supplied key and plans what follows from it
 // (fingerprint, algorithm, no private key); for a generated key it plans
 // the default algorithm. It reports false when the key is refused.
-func planPublicKey(ctx context.Context, config, plan accessKeyModel, rules bitbucket.AccessKeyRules, product string, resp *resource.ModifyPlanResponse) bool {
+// registered is the key text in state (null when there is none).
+func planPublicKey(ctx context.Context, config, plan accessKeyModel, registered types.String, rules bitbucket.AccessKeyRules, product string, resp *resource.ModifyPlanResponse) bool {
 	switch {
 	case config.PublicKey.IsUnknown():
 	case !config.PublicKey.IsNull():
 		key, problem := checkPublicKey(config.PublicKey.ValueString(), rules)
+		if problem == "" && len(key.Options) > 0 && !registered.Equal(config.PublicKey) {
+			problem = optionsProblem(key)
+		}
 		if problem != "" {
 			resp.Diagnostics.AddAttributeError(path.Root("public_key"), "Invalid public key", problem+" ("+product+")")
 			return false

@@ -331,6 +331,16 @@ func TestAccAccessKeyPlanTimeChecks(t *testing.T) {
 			accessKeyConfig(dc, accessKeyCases(emulator.DataCenter)[0], `label = "x"`, `key_algorithm = "DSA"`),
 			errorText(`Invalid key_algorithm`, `"DSA"`, `ED25519, ECDSA, RSA`),
 		},
+		"authorized_keys options before the key (cloud)": {
+			accessKeyConfig(cloud, accessKeyCases(emulator.Cloud)[0], `label = "x"`,
+				`public_key = "no-pty,command=\"echo hi\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF8LLyHClvJpUMKUnOH49Ps0YIM8zlK7zOOObLSjYSCp ci@example"`),
+			errorText(`Invalid public key`, `public_key starts with authorized_keys options (no-pty,command="echo hi")`, `remove them`),
+		},
+		"authorized_keys options before the key (data center)": {
+			accessKeyConfig(dc, accessKeyCases(emulator.DataCenter)[1], `label = "x"`,
+				`public_key = "restrict ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF8LLyHClvJpUMKUnOH49Ps0YIM8zlK7zOOObLSjYSCp"`),
+			errorText(`Invalid public key`, `public_key starts with authorized_keys options (restrict)`),
+		},
 		"type prefix that is not the blob's type": {
 			accessKeyConfig(cloud, accessKeyCases(emulator.Cloud)[0], `label = "x"`,
 				`public_key = "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIF8LLyHClvJpUMKUnOH49Ps0YIM8zlK7zOOObLSjYSCp ci@example"`),
@@ -524,6 +534,40 @@ func TestAccAccessKeyLabelKeptByDataCenter(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{expectString(res, "label", knownvalue.StringExact("by hand"))},
 			},
 			{Config: fixed, PlanOnly: true},
+		},
+	})
+}
+
+// TestAccAccessKeyRegisteredWithOptions: a key someone registered by hand
+// with authorized_keys options in front imports with no change, whether the
+// configuration keeps the options (as generated configuration does) or
+// drops them: the options rule stops only a key the provider would send.
+func TestAccAccessKeyRegisteredWithOptions(t *testing.T) {
+	t.Parallel()
+	srv := startEmulator(t, emulator.DataCenter)
+	public, _, err := generateKeyPair("ED25519")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withOptions := `no-pty ` + public + ` ops@example`
+	byHand, err := testClient(t, srv).CreateAccessKey(t.Context(), bitbucket.AccessKeyScope{Workspace: "PRJ"},
+		bitbucket.AccessKeyInput{PublicKey: withOptions, Label: "by hand", Permission: "PROJECT_READ"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := accessKeyCases(emulator.DataCenter)[1]
+	res := c.typeName + ".test"
+	importBlock := fmt.Sprintf("\nimport {\n  to = %s\n  id = %q\n}\n", res, c.importID(byHand.ID))
+	asRegistered := accessKeyConfig(srv, c, `label = "by hand"`, fmt.Sprintf("public_key = %q", withOptions))
+	withoutOptions := accessKeyConfig(srv, c, `label = "by hand"`, fmt.Sprintf("public_key = %q", public))
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(),
+		Steps: []tfresource.TestStep{
+			{Config: asRegistered + importBlock, ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(res, plancheck.ResourceActionNoop)}}},
+			{Config: asRegistered, PlanOnly: true},
+			{Config: withoutOptions, PlanOnly: true},
+			{Config: withoutOptions, ConfigStateChecks: []statecheck.StateCheck{keyTracksEmulator{t, srv, res, false}}},
 		},
 	})
 }
