@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
@@ -116,5 +117,21 @@ func TestWebhookTestActionKeepsWebhookCertSetting(t *testing.T) {
 	}
 	if _, diags, failed := invokeAction(t, h, "bitbucket_webhook_test", map[string]any{"workspace": "PRJ", "repository": "api-service", "url": tlsRcv.URL}); !failed || !strings.Contains(diags, "certificate") {
 		t.Errorf("test of a URL alone with a self-signed certificate: failed=%v, want a certificate error:\n%s", failed, diags)
+	}
+}
+
+// TestWebhookTestActionCutsAnswerOnRune: the start of a receiver's answer is
+// cut on a character boundary, never inside a UTF-8 sequence.
+func TestWebhookTestActionCutsAnswerOnRune(t *testing.T) {
+	srv := startEmulator(t, emulator.DataCenter)
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(strings.Repeat("x", 299) + strings.Repeat("é", 50)))
+	}))
+	t.Cleanup(rcv.Close)
+	h := newProtocolHarness(t, "bitbucket_repository_webhook", matrixProviderConfig(srv))
+	_, diags, failed := invokeAction(t, h, "bitbucket_webhook_test", map[string]any{"workspace": "PRJ", "repository": "api-service", "url": rcv.URL})
+	if !failed || !strings.Contains(diags, "answered HTTP 503") || !utf8.ValidString(diags) {
+		t.Errorf("a 503 with a long UTF-8 answer: failed=%v valid UTF-8=%v:\n%q", failed, utf8.ValidString(diags), diags)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
@@ -141,7 +142,7 @@ func reportWebhookTest(target string, res *bitbucket.WebhookTestResult, resp *ac
 	case res.StatusCode != 0:
 		detail := fmt.Sprintf("Bitbucket sent a test request to %s and the endpoint answered HTTP %d", target, res.StatusCode)
 		if body := strings.TrimSpace(res.Body); body != "" {
-			detail += ": " + truncate(body, 300)
+			detail += ": " + truncate(strings.ToValidUTF8(body, "?"), 300)
 		}
 		resp.Diagnostics.AddError(fmt.Sprintf("The webhook endpoint answered HTTP %d", res.StatusCode),
 			detail+"\n\nBitbucket's deliveries to this endpoint fail the same way. Check the service behind the URL.")
@@ -165,9 +166,14 @@ func unsupportedWebhookTest(client bitbucket.Client, diags interface {
 	return true
 }
 
+// truncate keeps at most n bytes of s, cut on a character boundary (a
+// diagnostic is shown as text: no half of a UTF-8 sequence).
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }
