@@ -78,3 +78,12 @@ func TestEchoedCredentialsAreMasked(t *testing.T) {
 		})
 	}
 }
+
+// A secret that contains another is masked whole, not left as the other's
+// mask plus the rest of it (redactor.secrets: longest first).
+func TestRedactorMasksASecretContainingAnotherWhole(t *testing.T) {
+	r := newRedactor(Config{Token: "tok-E4", OAuthClientSecret: "tok-E4-and-more-E5"})
+	if got := r.mask("a tok-E4-and-more-E5 b tok-E4 c"); got != "a *** b *** c" {
+		t.Errorf("mask = %q, want %q", got, "a *** b *** c")
+	}
+}
