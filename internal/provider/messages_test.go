@@ -303,7 +303,7 @@ func TestAccessKeyWithAnotherLabelElsewhere(t *testing.T) {
 	h := newProtocolHarness(t, "bitbucket_repository_access_key", matrixProviderConfig(srv))
 	config := map[string]any{"workspace": "PRJ", "repository": "api-service", "label": "second", "public_key": public}
 	err = h.apply(config)
-	if err == nil || !strings.Contains(err.Error(), `already registered elsewhere`) || !strings.Contains(err.Error(), `Set label = "first"`) {
+	if err == nil || !strings.Contains(err.Error(), `already has access elsewhere`) || !strings.Contains(err.Error(), `Set label = "first"`) {
 		t.Fatalf("apply with another label: %v\nwant an error that says which label to set", err)
 	}
 	for _, k := range srv.AccessKeys() {
