@@ -186,6 +186,21 @@ func (d *dataCenterClient) TestWebhook(ctx context.Context, scope WebhookScope, 
 	if in.URL == "" && in.WebhookID == "" {
 		return nil, errors.New("a webhook test needs a URL or a webhook id")
 	}
+	q, err := d.webhookTestQuery(ctx, scope, in)
+	if err != nil {
+		return nil, err
+	}
+	rawURL := d.h.url(p+"/test", q)
+	body, err := d.h.send(ctx, http.MethodPost, rawURL, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	return decodeWebhookTestAnswer(rawURL, body, in.URL)
+}
+
+// webhookTestQuery builds the test route's query; kept apart because a test
+// by webhook id may need one GET to learn the hook's certificate setting.
+func (d *dataCenterClient) webhookTestQuery(ctx context.Context, scope WebhookScope, in WebhookTestInput) (url.Values, error) {
 	q := url.Values{}
 	if in.URL != "" {
 		q.Set("url", in.URL)
@@ -208,11 +223,12 @@ func (d *dataCenterClient) TestWebhook(ctx context.Context, scope WebhookScope, 
 	if skipCert {
 		q.Set("sslVerificationRequired", "false")
 	}
-	rawURL := d.h.url(p+"/test", q)
-	body, err := d.h.send(ctx, http.MethodPost, rawURL, nil, true)
-	if err != nil {
-		return nil, err
-	}
+	return q, nil
+}
+
+// decodeWebhookTestAnswer turns the test route's answer into a result: the
+// receiver's status and body, or the reason Bitbucket got none.
+func decodeWebhookTestAnswer(rawURL string, body []byte, sentURL string) (*WebhookTestResult, error) {
 	var answer struct {
 		Request struct {
 			URL string `json:"url"`
@@ -230,7 +246,7 @@ func (d *dataCenterClient) TestWebhook(ctx context.Context, scope WebhookScope, 
 	}
 	res := &WebhookTestResult{URL: answer.Request.URL}
 	if res.URL == "" {
-		res.URL = in.URL
+		res.URL = sentURL
 	}
 	switch {
 	case answer.Response != nil && answer.Response.Status != 0:
