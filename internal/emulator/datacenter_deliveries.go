@@ -281,8 +281,18 @@ func dcLatestInvocation(c *call) response {
 	if outcome != "" && outcome != OutcomeSuccess && outcome != OutcomeFailure && outcome != OutcomeError {
 		return dcError(http.StatusBadRequest, exArgumentValidation, "outcome must be one of SUCCESS, FAILURE, ERROR")
 	}
+	latest := c.s.st.deliveries[h.id].latest(event, outcome)
+	if latest == nil {
+		return noContent()
+	}
+	return jsonResponse(http.StatusOK, invocationJSON(h, latest))
+}
+
+// latest is the newest invocation matching both filters ("" matches any);
+// the route's filtering, kept apart from its request checks.
+func (hist hookHistory) latest(event, outcome string) *Invocation {
 	var latest *Invocation
-	for e, eh := range c.s.st.deliveries[h.id] {
+	for e, eh := range hist {
 		if event != "" && e != event {
 			continue
 		}
@@ -292,10 +302,7 @@ func dcLatestInvocation(c *call) response {
 			}
 		}
 	}
-	if latest == nil {
-		return noContent()
-	}
-	return jsonResponse(http.StatusOK, invocationJSON(h, latest))
+	return latest
 }
 
 // GET .../webhooks/{webhookId}/statistics/summary: the history of each event,
