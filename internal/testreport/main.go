@@ -60,9 +60,7 @@ type timing struct {
 // report writes the summary of the events in r to w and reports whether
 // any test, package or build failed.
 func report(r io.Reader, w io.Writer, slowest int) (bool, error) {
-	output := map[testKey][]string{}
-	var timings []timing
-	failed := false
+	sum := &summary{w: w, output: map[testKey][]string{}}
 	scanner := bufio.NewScanner(r)
 	scanner.Buffer(make([]byte, 1<<20), 16<<20)
 	for scanner.Scan() {
@@ -73,64 +71,92 @@ func report(r io.Reader, w io.Writer, slowest int) (bool, error) {
 			_, _ = fmt.Fprintln(w, string(line))
 			continue
 		}
-		key := testKey{e.Package, e.Test}
-		switch e.Action {
-		case "output", "build-output":
-			if e.Test == "" {
-				// Package level: what go test prints without -v, less the
-				// per-test lines -json adds.
-				if !strings.HasPrefix(e.Output, "=== ") && e.Output != "PASS\n" {
-					_, _ = fmt.Fprint(w, e.Output)
-				}
-				continue
-			}
-			output[key] = append(output[key], e.Output)
-		case "fail", "build-fail":
-			failed = true
-			if e.Test != "" {
-				for _, o := range output[key] {
-					_, _ = fmt.Fprint(w, o)
-				}
-			}
-			delete(output, key)
-			if e.Test != "" && !strings.Contains(e.Test, "/") {
-				timings = append(timings, timing{shortPackage(e.Package) + " " + e.Test, e.Elapsed})
-			}
-		case "pass", "skip":
-			delete(output, key)
-			if e.Test != "" && !strings.Contains(e.Test, "/") {
-				timings = append(timings, timing{shortPackage(e.Package) + " " + e.Test, e.Elapsed})
-			}
-		}
+		sum.add(e)
 	}
 	if err := scanner.Err(); err != nil {
-		return failed, err
+		return sum.failed, err
 	}
-	// Tests that never ended (a panic or the timeout killed the binary):
-	// their output is the only clue.
-	unfinished := make([]testKey, 0, len(output))
-	for key := range output {
+	sum.writeUnfinished()
+	sum.writeSlowest(slowest)
+	return sum.failed, nil
+}
+
+// summary is what report gathers while reading events; one method per
+// part of the summary keeps each step readable on its own.
+type summary struct {
+	w       io.Writer
+	output  map[testKey][]string
+	timings []timing
+	failed  bool
+}
+
+// add takes one event: package output is passed on, test output is held
+// until the test ends and shown only if it failed.
+func (s *summary) add(e event) {
+	key := testKey{e.Package, e.Test}
+	switch e.Action {
+	case "output", "build-output":
+		if e.Test == "" {
+			// Package level: what go test prints without -v, less the
+			// per-test lines -json adds.
+			if !strings.HasPrefix(e.Output, "=== ") && e.Output != "PASS\n" {
+				_, _ = fmt.Fprint(s.w, e.Output)
+			}
+			return
+		}
+		s.output[key] = append(s.output[key], e.Output)
+	case "fail", "build-fail":
+		s.failed = true
+		if e.Test != "" {
+			for _, o := range s.output[key] {
+				_, _ = fmt.Fprint(s.w, o)
+			}
+		}
+		delete(s.output, key)
+		s.time(e)
+	case "pass", "skip":
+		delete(s.output, key)
+		s.time(e)
+	}
+}
+
+// time records a top-level test's elapsed time (subtests overlap their parent).
+func (s *summary) time(e event) {
+	if e.Test != "" && !strings.Contains(e.Test, "/") {
+		s.timings = append(s.timings, timing{shortPackage(e.Package) + " " + e.Test, e.Elapsed})
+	}
+}
+
+// writeUnfinished names tests that never ended (a panic or the timeout
+// killed the binary): their output is the only clue.
+func (s *summary) writeUnfinished() {
+	unfinished := make([]testKey, 0, len(s.output))
+	for key := range s.output {
 		unfinished = append(unfinished, key)
 	}
 	sort.Slice(unfinished, func(i, j int) bool {
 		return unfinished[i].pkg+" "+unfinished[i].test < unfinished[j].pkg+" "+unfinished[j].test
 	})
 	for _, key := range unfinished {
-		failed = true
-		_, _ = fmt.Fprintf(w, "--- DID NOT FINISH: %s %s\n", shortPackage(key.pkg), key.test)
-		for _, o := range output[key] {
-			_, _ = fmt.Fprint(w, o)
+		s.failed = true
+		_, _ = fmt.Fprintf(s.w, "--- DID NOT FINISH: %s %s\n", shortPackage(key.pkg), key.test)
+		for _, o := range s.output[key] {
+			_, _ = fmt.Fprint(s.w, o)
 		}
 	}
+}
+
+// writeSlowest lists the slowest top-level tests, slowest first.
+func (s *summary) writeSlowest(slowest int) {
+	timings := s.timings
 	sort.SliceStable(timings, func(i, j int) bool { return timings[i].elapsed > timings[j].elapsed })
 	if len(timings) > slowest {
 		timings = timings[:slowest]
 	}
-	_, _ = fmt.Fprintf(w, "Slowest tests (top-level, seconds; parallel tests overlap):\n")
+	_, _ = fmt.Fprintf(s.w, "Slowest tests (top-level, seconds; parallel tests overlap):\n")
 	for _, t := range timings {
-		_, _ = fmt.Fprintf(w, "%8.1f  %s\n", t.elapsed, t.name)
+		_, _ = fmt.Fprintf(s.w, "%8.1f  %s\n", t.elapsed, t.name)
 	}
-	return failed, nil
 }
 
 // shortPackage is the package path after the module's internal/.
