@@ -227,6 +227,14 @@ type scopeLedger[T any] struct {
 	err      error
 	claimed  map[string]bool
 	inFlight map[*pendingCreate[T]]bool
+	now      func() time.Time // nil = time.Now (tests set a clock)
+}
+
+func (s *scopeLedger[T]) clock() time.Time {
+	if s.now == nil {
+		return time.Now()
+	}
+	return s.now()
 }
 
 // pendingCreate is a create of this run that has been sent and not settled.
@@ -264,7 +272,7 @@ func (s *scopeLedger[T]) beforeCreate(ctx context.Context, list func(context.Con
 		}
 		s.mu.Lock()
 	}
-	if s.listing != nil && s.err == nil && time.Since(s.listed) <= beforeListingTTL {
+	if s.listing != nil && s.err == nil && s.clock().Sub(s.listed) <= beforeListingTTL {
 		before := s.before
 		s.mu.Unlock()
 		return before, nil
@@ -279,7 +287,7 @@ func (s *scopeLedger[T]) beforeCreate(ctx context.Context, list func(context.Con
 		before[id(o)] = true
 	}
 	s.mu.Lock()
-	s.before, s.err, s.listed = before, err, time.Now()
+	s.before, s.err, s.listed = before, err, s.clock()
 	close(done)
 	s.mu.Unlock()
 	if err != nil {
