@@ -54,6 +54,25 @@ func recoveryContext(ctx context.Context) (context.Context, context.CancelFunc) 
 	return context.WithTimeout(context.WithoutCancel(ctx), recoveryTimeout)
 }
 
+// stepContext is recoveryContext for work of several requests during which
+// Terraform may be interrupted: each call gives ctx while it is alive and,
+// once it has ended, one context of its own (made at the first call after
+// the end) that lasts recoveryTimeout.
+func stepContext(ctx context.Context) (func() context.Context, context.CancelFunc) {
+	var detached context.Context
+	cancel := func() {}
+	get := func() context.Context {
+		if ctx.Err() == nil {
+			return ctx
+		}
+		if detached == nil {
+			detached, cancel = context.WithTimeout(context.WithoutCancel(ctx), recoveryTimeout)
+		}
+		return detached
+	}
+	return get, func() { cancel() }
+}
+
 // proof is how one kind of object is recovered after a lost create answer:
 // what is listed and which listed object the request can be proven to have
 // made.
@@ -639,28 +658,35 @@ func createAccessToken(ctx context.Context, client bitbucket.Client, scope bitbu
 // renameCreatedToken gives a token just created under its creation name the
 // configured name. The value stays the create's. When the rename cannot be
 // confirmed the token is revoked (nobody holds it yet).
+//
+// Ctrl-C may arrive during the rename: each step then runs on the context
+// of its own (stepContext), so that the token whose value is in hand is
+// renamed and kept, or revoked, not lost to a cancelled request.
 func renameCreatedToken(ctx context.Context, client bitbucket.Client, scope bitbucket.TokenScope, name string, token *bitbucket.AccessToken) (*bitbucket.AccessToken, error) {
-	rctx, cancel := recoveryContext(ctx)
+	rctx, cancel := stepContext(ctx)
 	defer cancel()
 	var err error
 	for range 2 {
 		var renamed *bitbucket.AccessToken
-		renamed, err = client.UpdateAccessToken(rctx, scope, token.ID, bitbucket.AccessTokenInput{Name: name})
+		renamed, err = client.UpdateAccessToken(rctx(), scope, token.ID, bitbucket.AccessTokenInput{Name: name})
 		if err == nil {
 			renamed.Token = token.Token
 			return renamed, nil
 		}
-		if !bitbucket.IsUncertain(err) {
-			break
-		}
-		if got, gerr := client.GetAccessToken(rctx, scope, token.ID); gerr == nil && got.Name == name {
+		// Whatever the failure (a lost answer, Ctrl-C while the request was
+		// on its way), the rename may have been applied: look.
+		if got, gerr := client.GetAccessToken(rctx(), scope, token.ID); gerr == nil && got.Name == name {
 			got.Token = token.Token
 			return got, nil
+		}
+		var refused *bitbucket.APIError
+		if errors.As(err, &refused) && refused.StatusCode < 500 {
+			break // the server answered: it will not rename this token
 		}
 	}
 	orphan := *token
 	orphan.Token = ""
-	if rerr := client.DeleteAccessToken(rctx, scope, token.ID); rerr != nil && !errors.Is(rerr, bitbucket.ErrNotFound) {
+	if rerr := client.DeleteAccessToken(rctx(), scope, token.ID); rerr != nil && !errors.Is(rerr, bitbucket.ErrNotFound) {
 		return &orphan, fmt.Errorf("token %s was created under the temporary name %q, but renaming it to %q failed (%w), "+
 			"and revoking it failed too: %v", token.ID, token.Name, name, err, rerr)
 	}
