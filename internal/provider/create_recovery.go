@@ -59,18 +59,16 @@ func recoveryContext(ctx context.Context) (context.Context, context.CancelFunc) 
 // once it has ended, one context of its own (made at the first call after
 // the end) that lasts recoveryTimeout.
 func stepContext(ctx context.Context) (func() context.Context, context.CancelFunc) {
-	var detached context.Context
-	cancel := func() {}
+	detached, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var deadline sync.Once
 	get := func() context.Context {
 		if ctx.Err() == nil {
 			return ctx
 		}
-		if detached == nil {
-			detached, cancel = context.WithTimeout(context.WithoutCancel(ctx), recoveryTimeout)
-		}
+		deadline.Do(func() { time.AfterFunc(recoveryTimeout, cancel) })
 		return detached
 	}
-	return get, func() { cancel() }
+	return get, cancel
 }
 
 // proof is how one kind of object is recovered after a lost create answer:
