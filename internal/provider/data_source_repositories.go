@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -160,6 +161,32 @@ func (d *RepositoriesDataSource) Read(ctx context.Context, req datasource.ReadRe
 		return
 	}
 
+	items := repositoryItems(list, nameContains, nameRegex)
+
+	config.Workspace = types.StringValue(workspace)
+	if slot := encodedStateOf(ctx); slot != nil {
+		// Thousands of items: the list goes to the wire format one at a
+		// time (encoded_state.go); the framework gets the rest.
+		if encoded, err := repositoriesState(ctx, config, items); err == nil {
+			slot.msgpack = encoded
+			config.Repositories = types.ListNull(repositoryItemType)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
+			return
+		}
+	}
+
+	repositories, diags := repositoryListValue(items)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	config.Repositories = repositories
+	resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
+}
+
+// repositoryItems filters and orders the listed repositories; kept apart
+// from Read so the filter and the order rule read on their own.
+func repositoryItems(list []bitbucket.Repository, nameContains string, nameRegex *regexp.Regexp) []repositoryModel {
 	lowerContains := strings.ToLower(nameContains)
 	items := make([]repositoryModel, 0, len(list))
 	for i := range list {
@@ -185,35 +212,25 @@ func (d *RepositoriesDataSource) Read(ctx context.Context, req datasource.ReadRe
 		}
 		return strings.Compare(a.Repository.ValueString(), b.Repository.ValueString())
 	})
+	return items
+}
 
-	config.Workspace = types.StringValue(workspace)
-	if slot := encodedStateOf(ctx); slot != nil {
-		// Thousands of items: the list goes to the wire format one at a
-		// time (encoded_state.go); the framework gets the rest.
-		if encoded, err := repositoriesState(ctx, config, items); err == nil {
-			slot.msgpack = encoded
-			config.Repositories = types.ListNull(repositoryItemType)
-			resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
-			return
-		}
-	}
-
+// repositoryListValue is the framework's list of items, for the path that
+// does not write the wire format itself.
+func repositoryListValue(items []repositoryModel) (types.List, diag.Diagnostics) {
+	var all diag.Diagnostics
 	values := make([]attr.Value, 0, len(items))
 	for _, item := range items {
 		v, diags := repositoryItemValue(item)
-		resp.Diagnostics.Append(diags...)
-		if resp.Diagnostics.HasError() {
-			return
+		all.Append(diags...)
+		if all.HasError() {
+			return types.ListNull(repositoryItemType), all
 		}
 		values = append(values, v)
 	}
-	repositories, diags := types.ListValue(repositoryItemType, values)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	config.Repositories = repositories
-	resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
+	list, diags := types.ListValue(repositoryItemType, values)
+	all.Append(diags...)
+	return list, all
 }
 
 // repositoriesType is the data source's state type, from its schema.
