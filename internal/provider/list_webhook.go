@@ -78,15 +78,7 @@ func (r *webhookListResource) List(ctx context.Context, req list.ListRequest, st
 		stream.Results = list.NoListResults
 		return
 	}
-	var cfg webhookListConfig
-	var diags diag.Diagnostics
-	if r.repositoryLevel {
-		diags = req.Config.Get(ctx, &cfg)
-	} else {
-		var w workspaceWebhookListConfig
-		diags = req.Config.Get(ctx, &w)
-		cfg = webhookListConfig{Workspace: w.Workspace, Name: w.Name}
-	}
+	cfg, diags := r.listConfig(ctx, req)
 	if diags.HasError() {
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
@@ -97,28 +89,52 @@ func (r *webhookListResource) List(ctx context.Context, req list.ListRequest, st
 		stream.Results = list.ListResultsStreamDiagnostics(result.Diagnostics)
 		return
 	}
+	scopes := r.listScopes(ctx, workspace, cfg, &result.Diagnostics)
+	if result.Diagnostics.HasError() {
+		stream.Results = list.ListResultsStreamDiagnostics(result.Diagnostics)
+		return
+	}
+	stream.Results = r.listResults(ctx, req, cfg, scopes)
+}
 
-	// The scopes to list: one repository, every repository of the
-	// workspace, or the workspace itself.
-	var scopes []bitbucket.WebhookScope
+// listConfig reads either level's configuration into the repository level's
+// model (the workspace level has no repository attribute).
+func (r *webhookListResource) listConfig(ctx context.Context, req list.ListRequest) (webhookListConfig, diag.Diagnostics) {
+	var cfg webhookListConfig
+	if r.repositoryLevel {
+		diags := req.Config.Get(ctx, &cfg)
+		return cfg, diags
+	}
+	var w workspaceWebhookListConfig
+	diags := req.Config.Get(ctx, &w)
+	return webhookListConfig{Workspace: w.Workspace, Name: w.Name}, diags
+}
+
+// listScopes is the scopes to list: one repository, every repository of the
+// workspace, or the workspace itself.
+func (r *webhookListResource) listScopes(ctx context.Context, workspace string, cfg webhookListConfig, diags *diag.Diagnostics) []bitbucket.WebhookScope {
 	switch {
 	case !r.repositoryLevel:
-		scopes = []bitbucket.WebhookScope{{Workspace: workspace}}
+		return []bitbucket.WebhookScope{{Workspace: workspace}}
 	case cfg.Repository.ValueString() != "":
-		scopes = []bitbucket.WebhookScope{{Workspace: workspace, Repository: cfg.Repository.ValueString()}}
-	default:
-		repos, err := r.data.client.ListRepositories(ctx, workspace, bitbucket.RepositoryFilter{})
-		if err != nil {
-			clientErrorDiagnostic(&result.Diagnostics, r.data.client, "list the repositories of "+workspace, err)
-			stream.Results = list.ListResultsStreamDiagnostics(result.Diagnostics)
-			return
-		}
-		for _, repo := range repos {
-			scopes = append(scopes, bitbucket.WebhookScope{Workspace: workspace, Repository: repo.Slug})
-		}
+		return []bitbucket.WebhookScope{{Workspace: workspace, Repository: cfg.Repository.ValueString()}}
 	}
+	repos, err := r.data.client.ListRepositories(ctx, workspace, bitbucket.RepositoryFilter{})
+	if err != nil {
+		clientErrorDiagnostic(diags, r.data.client, "list the repositories of "+workspace, err)
+		return nil
+	}
+	var scopes []bitbucket.WebhookScope
+	for _, repo := range repos {
+		scopes = append(scopes, bitbucket.WebhookScope{Workspace: workspace, Repository: repo.Slug})
+	}
+	return scopes
+}
 
-	stream.Results = func(push func(list.ListResult) bool) {
+// listResults streams the hooks of each scope that match the name filter,
+// stopping at the query's limit or when Terraform stops reading.
+func (r *webhookListResource) listResults(ctx context.Context, req list.ListRequest, cfg webhookListConfig, scopes []bitbucket.WebhookScope) func(push func(list.ListResult) bool) {
+	return func(push func(list.ListResult) bool) {
 		var pushed int64
 		for _, scope := range scopes {
 			hooks, err := r.data.client.ListWebhooks(ctx, scope)
