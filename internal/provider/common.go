@@ -252,7 +252,9 @@ func refuseCaseOnlyChange(attribute string, configured, inState types.String, di
 	diags.AddAttributeError(path.Root(attribute), "Bitbucket name differs from the state only in case",
 		fmt.Sprintf("%[1]s = %[2]q names the same object as %[3]q in state: Bitbucket matches workspace slugs, project "+
 			"keys and repository slugs without regard to case, and changing only the case would replace this resource. "+
-			"Write %[1]s = %[3]q, as Bitbucket returns it.", attribute, c, s))
+			"Write %[1]s = %[3]q, the spelling in state. To switch to the spelling Bitbucket returns without "+
+			"replacing anything, remove the resource from state (terraform state rm) and import it again: an "+
+			"import records Bitbucket's spelling.", attribute, c, s))
 }
 
 // refuseCaseOnlyChanges applies refuseCaseOnlyChange to the configured
