@@ -134,6 +134,23 @@ func (p proof[T]) lookAgain(ctx context.Context, skip func(id string) bool, inte
 	return p.look(ctx, skip)
 }
 
+// lookOnStop is lookAgain on recoveryContext(ctx), and when Terraform is
+// interrupted during that listing (ctx ends while it runs), the listing is
+// done again on a context of its own: what the lost create made is still
+// found, not left untracked. It returns the context the recovery goes on
+// with.
+func (p proof[T]) lookOnStop(ctx context.Context, skip func(id string) bool) (findings[T], context.Context, context.CancelFunc, error) {
+	alive := ctx.Err() == nil
+	rctx, cancel := recoveryContext(ctx)
+	f, err := p.lookAgain(rctx, skip, !alive)
+	if err != nil && alive && ctx.Err() != nil {
+		cancel()
+		rctx, cancel = recoveryContext(ctx)
+		f, err = p.lookAgain(rctx, skip, true)
+	}
+	return f, rctx, cancel, err
+}
+
 // leftAlone names the objects recovery did not touch: what they are, where,
 // why they are not the provider's, and how to import or remove them.
 func (p proof[T]) leftAlone(objects []T) string {
@@ -496,8 +513,7 @@ func recoverWebhook(ctx context.Context, client bitbucket.Client, scope bitbucke
 		ledger.mu.Lock()
 		self.recovering = true
 		ledger.mu.Unlock()
-		rctx, cancel := recoveryContext(ctx)
-		f, err := p.lookAgain(rctx, skip, ctx.Err() != nil)
+		f, rctx, cancel, err := p.lookOnStop(ctx, skip)
 		// Another create of this run still waiting for its answer may have
 		// made what was found: it claims its object when the answer comes.
 		for err == nil && rctx.Err() == nil && ledger.awaited(self, f.proven) {
@@ -696,9 +712,8 @@ func renameCreatedToken(ctx context.Context, client bitbucket.Client, scope bitb
 // name) and revokes it. It returns the token it found (nil: the create did
 // not happen); with an error, that token may still be live.
 func revokeLostToken(ctx context.Context, client bitbucket.Client, p proof[bitbucket.AccessToken], scope bitbucket.TokenScope, creation string) (*bitbucket.AccessToken, error) {
-	rctx, cancel := recoveryContext(ctx)
+	f, rctx, cancel, err := p.lookOnStop(ctx, nil)
 	defer cancel()
-	f, err := p.lookAgain(rctx, nil, ctx.Err() != nil)
 	if err != nil {
 		return nil, fmt.Errorf("listing the tokens to revoke the one it may have created also failed: %w. "+
 			"If a token named %q exists %s, revoke it: this request made it and its value is lost", err, creation, p.where)
@@ -882,8 +897,7 @@ func (kc *keyCreate) recover(ctx context.Context, cause error, diags *diag.Diagn
 			kc.self.recovering = true
 			kc.ledger.mu.Unlock()
 		}
-		rctx, cancel := recoveryContext(ctx)
-		f, err := kc.p.lookAgain(rctx, nil, ctx.Err() != nil)
+		f, rctx, cancel, err := kc.p.lookOnStop(ctx, nil)
 		// Another create of this run still waiting for its answer may have
 		// registered the same supplied key: it claims it when the answer comes.
 		for err == nil && kc.self != nil && len(f.proven) == 1 && rctx.Err() == nil {
