@@ -16,43 +16,57 @@ func TestDataCenterWebhookDeliveries(t *testing.T) {
 	c, srv := emulatorClient(t, emulator.DataCenter)
 	srv.SetWebhookTimeout(300 * time.Millisecond)
 	rcv := emulator.NewReceiver(t, http.StatusOK)
-	ctx := context.Background()
 	for _, scope := range []WebhookScope{{Workspace: emulator.DCProject, Repository: emulator.DCRepository}, {Workspace: emulator.DCProject}} {
-		h, err := c.CreateWebhook(ctx, scope, WebhookInput{Name: "ci-" + scope.Repository, URL: rcv.URL, Events: []string{"repo:refs_changed"}, Active: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := c.WebhookDeliveries(ctx, scope, h.ID)
-		if err != nil || d.LastSuccess != nil || d.LastFailure != nil || d.LastError != nil || d.Successes+d.Failures+d.Errors != 0 {
-			t.Fatalf("before any delivery: %+v, %v", d, err)
-		}
-		rcv.SetStatus(http.StatusOK)
-		trigger(t, srv)
-		rcv.SetStatus(http.StatusServiceUnavailable)
-		trigger(t, srv)
-		if err := srv.UpdateWebhook(h.ID, func(w *emulator.Webhook) { w.URL = emulator.ClosedURL(t) }); err != nil {
-			t.Fatal(err)
-		}
-		trigger(t, srv)
-		d, err = c.WebhookDeliveries(ctx, scope, h.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.LastSuccess == nil || d.LastSuccess.StatusCode != 200 || d.LastSuccess.Event != "repo:refs_changed" {
-			t.Errorf("last success %+v", d.LastSuccess)
-		}
-		if d.LastFailure == nil || d.LastFailure.StatusCode != 503 || d.LastFailure.Outcome != DeliveryFailure {
-			t.Errorf("last failure %+v", d.LastFailure)
-		}
-		if d.LastError == nil || d.LastError.StatusCode != 0 || d.LastError.Description == "" {
-			t.Errorf("last error %+v", d.LastError)
-		}
-		if d.Successes != 1 || d.Failures != 1 || d.Errors != 1 || d.WindowStart.IsZero() {
-			t.Errorf("counts %+v", d)
-		}
-		if _, err := c.WebhookDeliveries(ctx, scope, "987654"); !errors.Is(err, ErrNotFound) {
-			t.Errorf("unknown webhook: %v", err)
-		}
+		checkScopeDeliveries(t, c, srv, rcv, scope)
+	}
+}
+
+// checkScopeDeliveries: one scope's webhook has no history, then one
+// delivery of each outcome, and an unknown webhook is not found.
+func checkScopeDeliveries(t *testing.T, c Client, srv *emulator.Server, rcv *emulator.Receiver, scope WebhookScope) {
+	t.Helper()
+	ctx := context.Background()
+	h, err := c.CreateWebhook(ctx, scope, WebhookInput{Name: "ci-" + scope.Repository, URL: rcv.URL, Events: []string{"repo:refs_changed"}, Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.WebhookDeliveries(ctx, scope, h.ID)
+	if err != nil || d.LastSuccess != nil || d.LastFailure != nil || d.LastError != nil || d.Successes+d.Failures+d.Errors != 0 {
+		t.Fatalf("before any delivery: %+v, %v", d, err)
+	}
+	rcv.SetStatus(http.StatusOK)
+	trigger(t, srv)
+	rcv.SetStatus(http.StatusServiceUnavailable)
+	trigger(t, srv)
+	if err := srv.UpdateWebhook(h.ID, func(w *emulator.Webhook) { w.URL = emulator.ClosedURL(t) }); err != nil {
+		t.Fatal(err)
+	}
+	trigger(t, srv)
+	d, err = c.WebhookDeliveries(ctx, scope, h.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOneOfEachOutcome(t, d)
+	if _, err := c.WebhookDeliveries(ctx, scope, "987654"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown webhook: %v", err)
+	}
+}
+
+// checkOneOfEachOutcome: the history after one success (200), one failure
+// (503) and one error (nothing answered).
+func checkOneOfEachOutcome(t *testing.T, d *WebhookDeliveries) {
+	t.Helper()
+	if d.LastSuccess == nil || d.LastSuccess.StatusCode != 200 || d.LastSuccess.Event != "repo:refs_changed" {
+		t.Errorf("last success %+v", d.LastSuccess)
+	}
+	if d.LastFailure == nil || d.LastFailure.StatusCode != 503 || d.LastFailure.Outcome != DeliveryFailure {
+		t.Errorf("last failure %+v", d.LastFailure)
+	}
+	if d.LastError == nil || d.LastError.StatusCode != 0 || d.LastError.Description == "" {
+		t.Errorf("last error %+v", d.LastError)
+	}
+	if d.Successes != 1 || d.Failures != 1 || d.Errors != 1 || d.WindowStart.IsZero() {
+		t.Errorf("counts %+v", d)
 	}
 }
 
