@@ -314,80 +314,97 @@ func TestInjectFaultOnUnknownRouteFails(t *testing.T) {
 // Another party creates an object of the same name while the provider's
 // create is handled (Fault.Twin): with the answer lost, both exist.
 func TestFaultTwinCreatesAnotherPartysObject(t *testing.T) {
-	t.Run("datacenter webhook, twin first, answer dropped", func(t *testing.T) {
-		srv := dcServer(t)
-		srv.InjectFault(emulator.Fault{Method: "POST", Route: dcHooksRoute, Kind: emulator.FaultDropResponse, Times: 1,
-			Twin: func(b map[string]any) { b["active"] = false; b["configuration"] = map[string]any{"secret": "theirs"} }})
-		if _, err := try(srv, "POST", dcHooksPath, admin, dcHook("ci")); err == nil {
-			t.Fatal("dropped answer arrived")
+	t.Run("datacenter webhook, twin first, answer dropped", twinFirstDroppedDCWebhook)
+	t.Run("cloud webhook, twin after, request reset", twinAfterResetCloudWebhook)
+	t.Run("datacenter token, configured name, late answer", twinLateAnswerDCToken)
+	t.Run("datacenter access key, another public key with the same label", twinSameLabelDCAccessKey)
+}
+
+// twinFirstDroppedDCWebhook: a Data Center webhook twin made before the
+// request, whose answer is dropped: both exist, the twin first and as the
+// fault shaped it.
+func twinFirstDroppedDCWebhook(t *testing.T) {
+	srv := dcServer(t)
+	srv.InjectFault(emulator.Fault{Method: "POST", Route: dcHooksRoute, Kind: emulator.FaultDropResponse, Times: 1,
+		Twin: func(b map[string]any) { b["active"] = false; b["configuration"] = map[string]any{"secret": "theirs"} }})
+	if _, err := try(srv, "POST", dcHooksPath, admin, dcHook("ci")); err == nil {
+		t.Fatal("dropped answer arrived")
+	}
+	twins := srv.Twins()
+	if len(twins) != 1 || twins[0].ID == "" || twins[0].Route != dcHooksRoute || twins[0].Method != "POST" {
+		t.Fatalf("twins %+v", twins)
+	}
+	hooks := srv.Webhooks()
+	if len(hooks) != 2 {
+		t.Fatalf("%d hooks, want the twin and the request's", len(hooks))
+	}
+	twin, _ := srv.Webhook(twins[0].ID)
+	if twin.Active || twin.Secret != "theirs" || twin.Name != "ci" || hooks[0].ID != twin.ID {
+		t.Errorf("twin %+v (first id %s)", twin, hooks[0].ID)
+	}
+	if srv.RequestCount("POST", dcHooksRoute) != 1 || srv.FaultsFired("POST", dcHooksRoute) != 1 {
+		t.Error("the twin counted as a request of the client")
+	}
+	srv.ResetCounts()
+	if len(srv.Twins()) != 0 {
+		t.Error("ResetCounts kept the twins")
+	}
+}
+
+// twinAfterResetCloudWebhook: a Cloud webhook twin made after the request,
+// which is reset (not applied): only the twin exists.
+func twinAfterResetCloudWebhook(t *testing.T) {
+	srv := cloudServer(t)
+	srv.InjectFault(emulator.Fault{Method: "POST", Route: cloudHooksRoute, Kind: emulator.FaultReset, Times: 1, TwinAfter: true,
+		Twin: func(map[string]any) {}})
+	if _, err := try(srv, "POST", cloudHooksPath, alice, json.RawMessage(hookBody)); err == nil {
+		t.Fatal("reset answer arrived")
+	}
+	twins, hooks := srv.Twins(), srv.Webhooks()
+	if len(twins) != 1 || len(hooks) != 1 || hooks[0].ID != twins[0].ID || !strings.HasPrefix(twins[0].ID, "{") {
+		t.Errorf("twins %+v hooks %+v: want only the twin", twins, hooks)
+	}
+}
+
+// twinLateAnswerDCToken: a Data Center token twin under the configured name
+// while the creation name's answer is late: both exist.
+func twinLateAnswerDCToken(t *testing.T) {
+	srv := dcServer(t)
+	route := "/rest/access-tokens/1.0/projects/{projectKey}"
+	srv.InjectFault(emulator.Fault{Method: "PUT", Route: route, Kind: emulator.FaultLateAnswer, Delay: time.Hour, Times: 1,
+		Twin: func(b map[string]any) { b["name"] = "ci" }})
+	client := &http.Client{Timeout: 200 * time.Millisecond}
+	if _, err := tryWith(client, srv, "PUT", projectTokens, admin, map[string]any{"name": "ci-x7k2", "permissions": []string{"PROJECT_READ"}}); err == nil {
+		t.Fatal("late answer arrived")
+	}
+	names := map[string]string{}
+	for _, tok := range srv.AccessTokens() {
+		names[tok.Name] = tok.ID
+	}
+	if twins := srv.Twins(); len(twins) != 1 || names["ci"] != twins[0].ID || names["ci-x7k2"] == "" {
+		t.Errorf("twins %+v tokens %v", twins, names)
+	}
+}
+
+// twinSameLabelDCAccessKey: a Data Center access key twin with another
+// public key and the same label: both exist.
+func twinSameLabelDCAccessKey(t *testing.T) {
+	srv := dcServer(t)
+	route := "/rest/keys/1.0/projects/{projectKey}/repos/{repositorySlug}/ssh"
+	theirs := newPublicKey(t, "theirs@example")
+	srv.InjectFault(emulator.Fault{Method: "POST", Route: route, Kind: emulator.FaultDropResponse, Times: 1,
+		Twin: func(b map[string]any) { b["key"].(map[string]any)["text"] = theirs }})
+	body := map[string]any{"key": map[string]string{"text": newPublicKey(t, "ci@example"), "label": "ci"}, "permission": "REPO_READ"}
+	if _, err := try(srv, "POST", "/rest/keys/1.0/projects/PRJ/repos/api-service/ssh", admin, body); err == nil {
+		t.Fatal("dropped answer arrived")
+	}
+	twins, keys := srv.Twins(), srv.AccessKeys()
+	if len(twins) != 1 || twins[0].ID == "" || len(keys) != 2 {
+		t.Fatalf("twins %+v keys %+v", twins, keys)
+	}
+	for _, k := range keys {
+		if k.ID == twins[0].ID && (k.PublicKey != theirs || k.Label != "ci") {
+			t.Errorf("twin key %+v", k)
 		}
-		twins := srv.Twins()
-		if len(twins) != 1 || twins[0].ID == "" || twins[0].Route != dcHooksRoute || twins[0].Method != "POST" {
-			t.Fatalf("twins %+v", twins)
-		}
-		hooks := srv.Webhooks()
-		if len(hooks) != 2 {
-			t.Fatalf("%d hooks, want the twin and the request's", len(hooks))
-		}
-		twin, _ := srv.Webhook(twins[0].ID)
-		if twin.Active || twin.Secret != "theirs" || twin.Name != "ci" || hooks[0].ID != twin.ID {
-			t.Errorf("twin %+v (first id %s)", twin, hooks[0].ID)
-		}
-		if srv.RequestCount("POST", dcHooksRoute) != 1 || srv.FaultsFired("POST", dcHooksRoute) != 1 {
-			t.Error("the twin counted as a request of the client")
-		}
-		srv.ResetCounts()
-		if len(srv.Twins()) != 0 {
-			t.Error("ResetCounts kept the twins")
-		}
-	})
-	t.Run("cloud webhook, twin after, request reset", func(t *testing.T) {
-		srv := cloudServer(t)
-		srv.InjectFault(emulator.Fault{Method: "POST", Route: cloudHooksRoute, Kind: emulator.FaultReset, Times: 1, TwinAfter: true,
-			Twin: func(map[string]any) {}})
-		if _, err := try(srv, "POST", cloudHooksPath, alice, json.RawMessage(hookBody)); err == nil {
-			t.Fatal("reset answer arrived")
-		}
-		twins, hooks := srv.Twins(), srv.Webhooks()
-		if len(twins) != 1 || len(hooks) != 1 || hooks[0].ID != twins[0].ID || !strings.HasPrefix(twins[0].ID, "{") {
-			t.Errorf("twins %+v hooks %+v: want only the twin", twins, hooks)
-		}
-	})
-	t.Run("datacenter token, configured name, late answer", func(t *testing.T) {
-		srv := dcServer(t)
-		route := "/rest/access-tokens/1.0/projects/{projectKey}"
-		srv.InjectFault(emulator.Fault{Method: "PUT", Route: route, Kind: emulator.FaultLateAnswer, Delay: time.Hour, Times: 1,
-			Twin: func(b map[string]any) { b["name"] = "ci" }})
-		client := &http.Client{Timeout: 200 * time.Millisecond}
-		if _, err := tryWith(client, srv, "PUT", projectTokens, admin, map[string]any{"name": "ci-x7k2", "permissions": []string{"PROJECT_READ"}}); err == nil {
-			t.Fatal("late answer arrived")
-		}
-		names := map[string]string{}
-		for _, tok := range srv.AccessTokens() {
-			names[tok.Name] = tok.ID
-		}
-		if twins := srv.Twins(); len(twins) != 1 || names["ci"] != twins[0].ID || names["ci-x7k2"] == "" {
-			t.Errorf("twins %+v tokens %v", twins, names)
-		}
-	})
-	t.Run("datacenter access key, another public key with the same label", func(t *testing.T) {
-		srv := dcServer(t)
-		route := "/rest/keys/1.0/projects/{projectKey}/repos/{repositorySlug}/ssh"
-		theirs := newPublicKey(t, "theirs@example")
-		srv.InjectFault(emulator.Fault{Method: "POST", Route: route, Kind: emulator.FaultDropResponse, Times: 1,
-			Twin: func(b map[string]any) { b["key"].(map[string]any)["text"] = theirs }})
-		body := map[string]any{"key": map[string]string{"text": newPublicKey(t, "ci@example"), "label": "ci"}, "permission": "REPO_READ"}
-		if _, err := try(srv, "POST", "/rest/keys/1.0/projects/PRJ/repos/api-service/ssh", admin, body); err == nil {
-			t.Fatal("dropped answer arrived")
-		}
-		twins, keys := srv.Twins(), srv.AccessKeys()
-		if len(twins) != 1 || twins[0].ID == "" || len(keys) != 2 {
-			t.Fatalf("twins %+v keys %+v", twins, keys)
-		}
-		for _, k := range keys {
-			if k.ID == twins[0].ID && (k.PublicKey != theirs || k.Label != "ci") {
-				t.Errorf("twin key %+v", k)
-			}
-		}
-	})
+	}
 }
