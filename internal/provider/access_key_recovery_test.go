@@ -116,34 +116,10 @@ func TestAccessKeyCreateRecoveryProof(t *testing.T) {
 		if subject.name != "repository_access_key" {
 			continue
 		}
-		// twinBody changes the create's body as the other party's request.
 		twinBody := func(publicKey, label string) func(map[string]any) {
-			return func(b map[string]any) {
-				if subject.product == emulator.Cloud {
-					b["key"] = cmp.Or(publicKey, b["key"].(string))
-					b["label"] = cmp.Or(label, b["label"].(string))
-					return
-				}
-				key := b["key"].(map[string]any)
-				key["text"] = cmp.Or(publicKey, key["text"].(string))
-				key["label"] = cmp.Or(label, key["label"].(string))
-			}
+			return keyTwinBody(subject.product, publicKey, label)
 		}
-		for _, tc := range []struct {
-			name     string
-			supplied bool
-			twin     func(map[string]any) // nil: no other party
-			// want: the apply error (nil: none); adopted: state tracks a
-			// key the provider made (not the twin).
-			want    *regexp.Regexp
-			adopted bool
-			// adoptsTwin: the other party registered the supplied key
-			// exactly as configured; the server keeps that one registration
-			// and refused this request's, so it is the configured object.
-			adoptsTwin bool
-			// warns: a warning names the other party's key.
-			warns bool
-		}{
+		for _, tc := range []keyProofCase{
 			{name: "supplied key, answer lost", supplied: true, adopted: true},
 			{name: "supplied key registered meanwhile by another party with another label", supplied: true,
 				twin: twinBody("", "someone else"), want: regexp.MustCompile(`Access key already registered[\s\S]*already access key \d+ of repository [\s\S]*label "someone else"[\s\S]*cannot prove[\s\S]*left it as it is`)},
@@ -153,71 +129,124 @@ func TestAccessKeyCreateRecoveryProof(t *testing.T) {
 		} {
 			t.Run(subject.name+"/"+string(subject.product)+"/"+tc.name, func(t *testing.T) {
 				t.Parallel()
-				srv := emulator.NewTestServer(t, emulator.Options{Product: subject.product})
-				h := newProtocolHarness(t, subject.typeName, matrixProviderConfig(srv))
-				config := subject.config(false)
-				if tc.supplied {
-					public, _, err := generateKeyPair("ED25519")
-					if err != nil {
-						t.Fatal(err)
-					}
-					config["public_key"] = public
-				}
-				srv.InjectFault(emulator.Fault{Method: subject.createMethod, Route: subject.create, Kind: emulator.FaultDropResponse, Times: 1, Twin: tc.twin})
-				err := h.apply(config)
-				if n := srv.FaultsFired(subject.createMethod, subject.create); n != 1 {
-					t.Fatalf("the fault fired %d times, want 1", n)
-				}
-				switch {
-				case tc.want == nil && err != nil:
-					t.Fatalf("apply: %v", err)
-				case tc.want != nil && (err == nil || !tc.want.MatchString(err.Error())):
-					t.Fatalf("apply: %v, want an error matching %s", err, tc.want)
-				}
-				twins := srv.Twins()
-				if (tc.twin != nil) != (len(twins) == 1) {
-					t.Fatalf("twins: %+v", twins)
-				}
-				var twin emulator.AccessKey
-				if len(twins) == 1 {
-					for _, k := range srv.AccessKeys() {
-						if k.ID == twins[0].ID {
-							twin = k
-						}
-					}
-					if twin.ID == "" {
-						t.Fatalf("the other party's key %s is gone: %+v", twins[0].ID, srv.AccessKeys())
-					}
-					if tc.want != nil && !strings.Contains(err.Error(), "access key "+twin.ID+" ") {
-						t.Errorf("the error does not name the other party's key %s: %v", twin.ID, err)
-					}
-				}
-				var own []emulator.AccessKey
-				for _, k := range srv.AccessKeys() {
-					if k.ID != twin.ID {
-						own = append(own, k)
-					}
-				}
-				stateID := keyIDInState(h)
-				switch {
-				case tc.adoptsTwin && (len(own) != 0 || stateID != twin.ID):
-					t.Errorf("own keys %+v, state tracks %q: want the registration as configured, %s", own, stateID, twin.ID)
-				case tc.adoptsTwin:
-				case tc.adopted && (len(own) != 1 || stateID != own[0].ID):
-					t.Errorf("own keys %+v, state tracks %q: want exactly one, in state", own, stateID)
-				case !tc.adopted && (len(own) != 0 || stateID != ""):
-					t.Errorf("own keys %+v, state tracks %q: want none", own, stateID)
-				}
-				if named := strings.Contains(strings.Join(h.warnings, "\n"), "access key "+twin.ID+" in "); named != tc.warns {
-					t.Errorf("a warning names the other party's key: %v, want %v (warnings %q)", named, tc.warns, h.warnings)
-				}
-				wantLabel := map[bool]string{true: "someone else", false: "matrix"}[tc.supplied && !tc.adoptsTwin && !tc.warns]
-				if twin.ID != "" && (twin.Label != wantLabel ||
-					((!tc.supplied || tc.warns) && twin.Fingerprint != mustFingerprint(t, otherKey))) {
-					t.Errorf("the other party's key was changed: %+v", twin)
-				}
+				runKeyProofCase(t, subject, tc, otherKey)
 			})
 		}
+	}
+}
+
+// keyProofCase is one row of TestAccessKeyCreateRecoveryProof.
+type keyProofCase struct {
+	name     string
+	supplied bool
+	twin     func(map[string]any) // nil: no other party
+	// want: the apply error (nil: none); adopted: state tracks a
+	// key the provider made (not the twin).
+	want    *regexp.Regexp
+	adopted bool
+	// adoptsTwin: the other party registered the supplied key
+	// exactly as configured; the server keeps that one registration
+	// and refused this request's, so it is the configured object.
+	adoptsTwin bool
+	// warns: a warning names the other party's key.
+	warns bool
+}
+
+// keyTwinBody changes the create's body as the other party's request
+// (empty arguments keep what the provider sent).
+func keyTwinBody(product emulator.Product, publicKey, label string) func(map[string]any) {
+	return func(b map[string]any) {
+		if product == emulator.Cloud {
+			b["key"] = cmp.Or(publicKey, b["key"].(string))
+			b["label"] = cmp.Or(label, b["label"].(string))
+			return
+		}
+		key := b["key"].(map[string]any)
+		key["text"] = cmp.Or(publicKey, key["text"].(string))
+		key["label"] = cmp.Or(label, key["label"].(string))
+	}
+}
+
+// runKeyProofCase applies the key with the create's answer dropped (and
+// the case's twin), then checks the error, the keys and the state.
+func runKeyProofCase(t *testing.T, subject matrixSubject, tc keyProofCase, otherKey string) {
+	srv := emulator.NewTestServer(t, emulator.Options{Product: subject.product})
+	h := newProtocolHarness(t, subject.typeName, matrixProviderConfig(srv))
+	config := subject.config(false)
+	if tc.supplied {
+		public, _, err := generateKeyPair("ED25519")
+		if err != nil {
+			t.Fatal(err)
+		}
+		config["public_key"] = public
+	}
+	srv.InjectFault(emulator.Fault{Method: subject.createMethod, Route: subject.create, Kind: emulator.FaultDropResponse, Times: 1, Twin: tc.twin})
+	err := h.apply(config)
+	if n := srv.FaultsFired(subject.createMethod, subject.create); n != 1 {
+		t.Fatalf("the fault fired %d times, want 1", n)
+	}
+	switch {
+	case tc.want == nil && err != nil:
+		t.Fatalf("apply: %v", err)
+	case tc.want != nil && (err == nil || !tc.want.MatchString(err.Error())):
+		t.Fatalf("apply: %v, want an error matching %s", err, tc.want)
+	}
+	twin := twinKey(t, srv, tc, err)
+	checkOwnKeyAdopted(t, srv, h, tc, twin)
+	if named := strings.Contains(strings.Join(h.warnings, "\n"), "access key "+twin.ID+" in "); named != tc.warns {
+		t.Errorf("a warning names the other party's key: %v, want %v (warnings %q)", named, tc.warns, h.warnings)
+	}
+	wantLabel := map[bool]string{true: "someone else", false: "matrix"}[tc.supplied && !tc.adoptsTwin && !tc.warns]
+	if twin.ID != "" && (twin.Label != wantLabel ||
+		((!tc.supplied || tc.warns) && twin.Fingerprint != mustFingerprint(t, otherKey))) {
+		t.Errorf("the other party's key was changed: %+v", twin)
+	}
+}
+
+// twinKey is the other party's key (zero without a twin): it must still
+// exist, and an apply error must name it.
+func twinKey(t *testing.T, srv *emulator.Server, tc keyProofCase, err error) emulator.AccessKey {
+	t.Helper()
+	twins := srv.Twins()
+	if (tc.twin != nil) != (len(twins) == 1) {
+		t.Fatalf("twins: %+v", twins)
+	}
+	var twin emulator.AccessKey
+	if len(twins) == 1 {
+		for _, k := range srv.AccessKeys() {
+			if k.ID == twins[0].ID {
+				twin = k
+			}
+		}
+		if twin.ID == "" {
+			t.Fatalf("the other party's key %s is gone: %+v", twins[0].ID, srv.AccessKeys())
+		}
+		if tc.want != nil && !strings.Contains(err.Error(), "access key "+twin.ID+" ") {
+			t.Errorf("the error does not name the other party's key %s: %v", twin.ID, err)
+		}
+	}
+	return twin
+}
+
+// checkOwnKeyAdopted: the keys other than the twin, and what state tracks,
+// are what the case expects.
+func checkOwnKeyAdopted(t *testing.T, srv *emulator.Server, h *protocolHarness, tc keyProofCase, twin emulator.AccessKey) {
+	t.Helper()
+	var own []emulator.AccessKey
+	for _, k := range srv.AccessKeys() {
+		if k.ID != twin.ID {
+			own = append(own, k)
+		}
+	}
+	stateID := keyIDInState(h)
+	switch {
+	case tc.adoptsTwin && (len(own) != 0 || stateID != twin.ID):
+		t.Errorf("own keys %+v, state tracks %q: want the registration as configured, %s", own, stateID, twin.ID)
+	case tc.adoptsTwin:
+	case tc.adopted && (len(own) != 1 || stateID != own[0].ID):
+		t.Errorf("own keys %+v, state tracks %q: want exactly one, in state", own, stateID)
+	case !tc.adopted && (len(own) != 0 || stateID != ""):
+		t.Errorf("own keys %+v, state tracks %q: want none", own, stateID)
 	}
 }
 
