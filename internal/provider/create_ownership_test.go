@@ -57,54 +57,68 @@ func TestWebhookLostCreateLeavesOtherPartysHookAlone(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(string(product)+"/"+tc.name, func(t *testing.T) {
 				t.Parallel()
-				srv := emulator.NewTestServer(t, emulator.Options{Product: product})
-				subject := webhookMatrixSubjects()[map[emulator.Product]int{emulator.Cloud: 0, emulator.DataCenter: 2}[product]]
-				if subject.product != product || subject.name != "repository_webhook" {
-					t.Fatalf("subject %s/%s", subject.name, subject.product)
-				}
-				h := newProtocolHarness(t, subject.typeName, matrixProviderConfig(srv))
-				config := subject.config(false)
-				config["secret"] = "ours"
-				srv.InjectFault(emulator.Fault{Method: "POST", Route: subject.create, Kind: tc.kind, Times: 1, Twin: tc.twin})
-				if err := h.apply(config); err != nil {
-					t.Fatalf("apply: %v", err)
-				}
-				twin := onlyTwin(t, srv)
-				other, ok := srv.Webhook(twin)
-				if !ok {
-					t.Fatalf("the other party's hook %s is gone", twin)
-				}
-				// Unchanged: what the other party sent (the request, changed by tc.twin).
-				wantActive, wantSecret := !strings.Contains(tc.name, "inactive"), "ours"
-				if strings.Contains(tc.name, "another secret") {
-					wantSecret = "theirs"
-				}
-				if other.Active != wantActive || (product == emulator.DataCenter && other.Secret != wantSecret) ||
-					other.Name != config["name"] || other.URL != config["url"] {
-					t.Errorf("the other party's hook changed: %+v", other)
-				}
-				_, stateID := h.inState()
-				hooks := srv.Webhooks()
-				if stateID == twin || stateID == "" || len(hooks) != 2 {
-					t.Fatalf("state tracks %q (the other party's is %s); the server holds %d hooks, want theirs and one of ours", stateID, twin, len(hooks))
-				}
-				own, _ := srv.Webhook(stateID)
-				if !own.Active || own.Secret != "ours" {
-					t.Errorf("own hook %+v", own)
-				}
-				if tc.kind == emulator.FaultDropResponse && !strings.Contains(strings.Join(h.warnings, "\n"), twin) {
-					t.Errorf("no warning names the other party's hook %s: %q", twin, h.warnings)
-				}
-				// A second apply changes nothing.
-				if err := h.apply(config); err != nil {
-					t.Fatalf("second apply: %v", err)
-				}
-				if n := len(srv.Webhooks()); n != 2 {
-					t.Errorf("%d hooks after the second apply", n)
-				}
+				runWebhookOwnershipCase(t, product, tc)
 			})
 		}
 	}
+}
+
+// runWebhookOwnershipCase applies a repository webhook whose create meets
+// tc's fault and twin, then checks both hooks and that a second apply
+// changes nothing.
+func runWebhookOwnershipCase(t *testing.T, product emulator.Product, tc ownershipCase) {
+	srv := emulator.NewTestServer(t, emulator.Options{Product: product})
+	subject := webhookMatrixSubjects()[map[emulator.Product]int{emulator.Cloud: 0, emulator.DataCenter: 2}[product]]
+	if subject.product != product || subject.name != "repository_webhook" {
+		t.Fatalf("subject %s/%s", subject.name, subject.product)
+	}
+	h := newProtocolHarness(t, subject.typeName, matrixProviderConfig(srv))
+	config := subject.config(false)
+	config["secret"] = "ours"
+	srv.InjectFault(emulator.Fault{Method: "POST", Route: subject.create, Kind: tc.kind, Times: 1, Twin: tc.twin})
+	if err := h.apply(config); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	twin := checkOtherPartysHookUnchanged(t, srv, product, tc, config)
+	_, stateID := h.inState()
+	hooks := srv.Webhooks()
+	if stateID == twin || stateID == "" || len(hooks) != 2 {
+		t.Fatalf("state tracks %q (the other party's is %s); the server holds %d hooks, want theirs and one of ours", stateID, twin, len(hooks))
+	}
+	own, _ := srv.Webhook(stateID)
+	if !own.Active || own.Secret != "ours" {
+		t.Errorf("own hook %+v", own)
+	}
+	if tc.kind == emulator.FaultDropResponse && !strings.Contains(strings.Join(h.warnings, "\n"), twin) {
+		t.Errorf("no warning names the other party's hook %s: %q", twin, h.warnings)
+	}
+	// A second apply changes nothing.
+	if err := h.apply(config); err != nil {
+		t.Fatalf("second apply: %v", err)
+	}
+	if n := len(srv.Webhooks()); n != 2 {
+		t.Errorf("%d hooks after the second apply", n)
+	}
+}
+
+// checkOtherPartysHookUnchanged: the twin still exists as the other party
+// sent it (the request, changed by tc.twin); it returns its id.
+func checkOtherPartysHookUnchanged(t *testing.T, srv *emulator.Server, product emulator.Product, tc ownershipCase, config map[string]any) string {
+	t.Helper()
+	twin := onlyTwin(t, srv)
+	other, ok := srv.Webhook(twin)
+	if !ok {
+		t.Fatalf("the other party's hook %s is gone", twin)
+	}
+	wantActive, wantSecret := !strings.Contains(tc.name, "inactive"), "ours"
+	if strings.Contains(tc.name, "another secret") {
+		wantSecret = "theirs"
+	}
+	if other.Active != wantActive || (product == emulator.DataCenter && other.Secret != wantSecret) ||
+		other.Name != config["name"] || other.URL != config["url"] {
+		t.Errorf("the other party's hook changed: %+v", other)
+	}
+	return twin
 }
 
 // TestCloudWebhookLostCreateAdoptsActiveTwinWithWarning: Cloud never
