@@ -408,6 +408,14 @@ func (s *scopeLedger[T]) awaited(self *pendingCreate[T], objects []T) bool {
 	return false
 }
 
+// setRecovering marks self as looking for its own object (or no longer),
+// under the ledger's lock, which contested reads it under.
+func (s *scopeLedger[T]) setRecovering(self *pendingCreate[T], recovering bool) {
+	s.mu.Lock()
+	self.recovering = recovering
+	s.mu.Unlock()
+}
+
 // claim takes id for self unless another create claimed it meanwhile.
 func (s *scopeLedger[T]) claim(self *pendingCreate[T], id string) bool {
 	s.mu.Lock()
@@ -510,20 +518,8 @@ func recoverWebhook(ctx context.Context, client bitbucket.Client, scope bitbucke
 	skip := func(id string) bool { return before[id] || ledger.isClaimed(id) }
 	const attempts = 3
 	for attempt := 1; ; attempt++ {
-		ledger.mu.Lock()
-		self.recovering = true
-		ledger.mu.Unlock()
-		f, rctx, cancel, err := p.lookOnStop(ctx, skip)
-		// Another create of this run still waiting for its answer may have
-		// made what was found: it claims its object when the answer comes.
-		for err == nil && rctx.Err() == nil && ledger.awaited(self, f.proven) {
-			select {
-			case <-time.After(50 * time.Millisecond):
-			case <-rctx.Done():
-			}
-			f, err = p.look(rctx, skip)
-		}
-		cancel()
+		ledger.setRecovering(self, true)
+		f, err := lookPastAwaited(ctx, p, ledger, self, skip)
 		switch {
 		case err != nil:
 			return nil, fmt.Errorf("%s; listing the webhooks to find out whether it was made failed: %w. Look in "+
@@ -547,9 +543,7 @@ func recoverWebhook(ctx context.Context, client bitbucket.Client, scope bitbucke
 			p.warnLeftAlone(diags, f.unproven)
 			return nil, fmt.Errorf("%s (%d attempts, every answer lost; Bitbucket holds no webhook from them)", cause.Error(), attempts)
 		}
-		ledger.mu.Lock()
-		self.recovering = false
-		ledger.mu.Unlock()
+		ledger.setRecovering(self, false)
 		hook, err := client.CreateWebhook(ctx, scope, in)
 		if !bitbucket.IsUncertain(err) {
 			if err == nil {
@@ -560,6 +554,22 @@ func recoverWebhook(ctx context.Context, client bitbucket.Client, scope bitbucke
 		}
 		cause = err
 	}
+}
+
+// lookPastAwaited lists the scope (lookOnStop) and, while another create of
+// this run still waiting for its answer may have made what was found, waits
+// and lists again: that create claims its object when the answer comes.
+func lookPastAwaited[T any](ctx context.Context, p proof[T], ledger *scopeLedger[T], self *pendingCreate[T], skip func(id string) bool) (findings[T], error) {
+	f, rctx, cancel, err := p.lookOnStop(ctx, skip)
+	defer cancel()
+	for err == nil && rctx.Err() == nil && ledger.awaited(self, f.proven) {
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-rctx.Done():
+		}
+		f, err = p.look(rctx, skip)
+	}
+	return f, err
 }
 
 // resendUncomparedSecret: a product that never returns secrets (Cloud)
@@ -892,25 +902,8 @@ func (kc *keyCreate) recover(ctx context.Context, cause error, diags *diag.Diagn
 	for attempt := 1; ; attempt++ {
 		tflog.Warn(ctx, "Access key create answer lost; looking for the key it may have registered",
 			map[string]any{"error": cause.Error(), "fingerprint": kc.fingerprint})
-		if kc.self != nil {
-			kc.ledger.mu.Lock()
-			kc.self.recovering = true
-			kc.ledger.mu.Unlock()
-		}
-		f, rctx, cancel, err := kc.p.lookOnStop(ctx, nil)
-		// Another create of this run still waiting for its answer may have
-		// registered the same supplied key: it claims it when the answer comes.
-		for err == nil && kc.self != nil && len(f.proven) == 1 && rctx.Err() == nil {
-			if wait, _ := kc.ledger.contested(kc.self, f.proven[0]); !wait {
-				break
-			}
-			select {
-			case <-time.After(50 * time.Millisecond):
-			case <-rctx.Done():
-			}
-			f, err = kc.p.look(rctx, nil)
-		}
-		cancel()
+		kc.setRecovering(true)
+		f, err := kc.look(ctx)
 		switch {
 		case err != nil:
 			return nil, fmt.Errorf("%s; listing the access keys of %s to find out whether it was registered failed: %w. %s",
@@ -935,26 +928,60 @@ func (kc *keyCreate) recover(ctx context.Context, cause error, diags *diag.Diagn
 			return nil, fmt.Errorf("%s (%d attempts, no answer received; Bitbucket holds no access key with this public key "+
 				"in %s).%s", cause.Error(), attempts, kc.scope, kc.leftAloneNote(f.unproven))
 		}
-		if kc.self != nil {
-			kc.ledger.mu.Lock()
-			kc.self.recovering = false
-			kc.ledger.mu.Unlock()
+		kc.setRecovering(false)
+		key, again, err := kc.createAgain(ctx, f.unproven, diags)
+		if !again {
+			return key, err
 		}
-		key, err := kc.client.CreateAccessKey(ctx, kc.scope, kc.in)
-		switch {
-		case err == nil:
-			kc.settle(key.ID)
-			kc.p.warnLeftAlone(diags, kc.madeMeanwhile(f.unproven))
-			return key, nil
-		case bitbucket.IsUncertain(err):
-			cause = err
-		case errors.Is(err, bitbucket.ErrValidation) || errors.Is(err, bitbucket.ErrConflict):
-			// Perhaps the earlier attempt's registration arrived meanwhile
-			// (the server refuses the key twice): look once more.
-			cause = err
-		default:
-			return nil, err
+		cause = err
+	}
+}
+
+// setRecovering marks this create as looking for its key itself; a
+// generated key has no ledger entry (nobody else can register it).
+func (kc *keyCreate) setRecovering(recovering bool) {
+	if kc.self != nil {
+		kc.ledger.setRecovering(kc.self, recovering)
+	}
+}
+
+// look lists the scope (lookOnStop). Another create of this run still
+// waiting for its answer may have registered the same supplied key: it
+// claims it when the answer comes, so while that may be so, it waits and
+// lists again.
+func (kc *keyCreate) look(ctx context.Context) (findings[bitbucket.AccessKey], error) {
+	f, rctx, cancel, err := kc.p.lookOnStop(ctx, nil)
+	defer cancel()
+	for err == nil && kc.self != nil && len(f.proven) == 1 && rctx.Err() == nil {
+		if wait, _ := kc.ledger.contested(kc.self, f.proven[0]); !wait {
+			break
 		}
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-rctx.Done():
+		}
+		f, err = kc.p.look(rctx, nil)
+	}
+	return f, err
+}
+
+// createAgain sends the create once more after recovery found nothing.
+// again reports that err is a new cause to recover from: an uncertain
+// answer, or a refusal that may mean the earlier attempt's registration
+// arrived meanwhile (the server refuses the key twice): look once more.
+func (kc *keyCreate) createAgain(ctx context.Context, unproven []bitbucket.AccessKey, diags *diag.Diagnostics) (key *bitbucket.AccessKey, again bool, err error) {
+	key, err = kc.client.CreateAccessKey(ctx, kc.scope, kc.in)
+	switch {
+	case err == nil:
+		kc.settle(key.ID)
+		kc.p.warnLeftAlone(diags, kc.madeMeanwhile(unproven))
+		return key, false, nil
+	case bitbucket.IsUncertain(err):
+		return nil, true, err
+	case errors.Is(err, bitbucket.ErrValidation) || errors.Is(err, bitbucket.ErrConflict):
+		return nil, true, err
+	default:
+		return nil, false, err
 	}
 }
 
