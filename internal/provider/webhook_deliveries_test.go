@@ -111,6 +111,21 @@ func TestAccWebhookDeliveriesAndTestAction(t *testing.T) {
 	if err != nil {
 		t.Fatalf("apply: %v\n%s", err, out)
 	}
+	checkActionTriggerPinged(t, rcv, out)
+	checkFailingReceiverReported(t, h, srv, rcv, run)
+	checkHealthyReceiverQuiet(t, h, srv, rcv, run)
+	if out, err := run("destroy", "-auto-approve"); err != nil {
+		t.Fatalf("destroy: %v\n%s", err, out)
+	}
+}
+
+// deliveriesRun runs terraform with the test's variables.
+type deliveriesRun func(args ...string) (string, error)
+
+// checkActionTriggerPinged: the action ran once from action_trigger after
+// the create (out is that apply's output).
+func checkActionTriggerPinged(t *testing.T, rcv *emulator.Receiver, out string) {
+	t.Helper()
 	pings := 0
 	for _, r := range rcv.Received() {
 		if r.EventKey == emulator.PingEvent {
@@ -120,13 +135,19 @@ func TestAccWebhookDeliveriesAndTestAction(t *testing.T) {
 	if pings != 1 {
 		t.Errorf("action_trigger after create: the receiver got %d test requests, want 1\n%s", pings, out)
 	}
+}
 
+// checkFailingReceiverReported: with the receiver answering 503 (then
+// hanging), the checks fail in the saved plan and every action invocation
+// fails saying what came back.
+func checkFailingReceiverReported(t *testing.T, h *cliHarness, srv *emulator.Server, rcv *emulator.Receiver, run deliveriesRun) {
+	t.Helper()
 	// The receiver fails: deliveries are recorded as failures.
 	rcv.SetStatus(http.StatusServiceUnavailable)
 	if _, err := srv.TriggerWebhookEvent("PRJ", "api-service", "repo:refs_changed"); err != nil {
 		t.Fatal(err)
 	}
-	out, err = run("plan", "-detailed-exitcode", "-out=tfplan")
+	out, err := run("plan", "-detailed-exitcode", "-out=tfplan")
 	if exitCode(err) == 1 {
 		t.Fatalf("plan: %v\n%s", err, out)
 	}
@@ -149,7 +170,12 @@ func TestAccWebhookDeliveriesAndTestAction(t *testing.T) {
 	if err == nil || !strings.Contains(out, "did not answer") || !strings.Contains(out, "timed out") {
 		t.Errorf("invoke against a receiver that does not answer: err %v\n%s", err, out)
 	}
+}
 
+// checkHealthyReceiverQuiet: once the receiver answers 2xx, the checks and
+// every action invocation pass.
+func checkHealthyReceiverQuiet(t *testing.T, h *cliHarness, srv *emulator.Server, rcv *emulator.Receiver, run deliveriesRun) {
+	t.Helper()
 	// Healthy again.
 	rcv.SetStatus(http.StatusOK)
 	if _, err := srv.TriggerWebhookEvent("PRJ", "api-service", "repo:refs_changed"); err != nil {
@@ -158,7 +184,7 @@ func TestAccWebhookDeliveriesAndTestAction(t *testing.T) {
 	// Exit code 2 is allowed: Terraform plans a check block's data source to
 	// be read again during apply (hashicorp/terraform#36536), so the guide's
 	// job reads the check results from the plan instead.
-	out, err = run("plan", "-detailed-exitcode", "-out=tfplan")
+	out, err := run("plan", "-detailed-exitcode", "-out=tfplan")
 	if exitCode(err) == 1 || strings.Contains(out, "Check block assertion failed") {
 		t.Errorf("plan after a successful delivery: exit %d\n%s", exitCode(err), out)
 	}
@@ -169,9 +195,6 @@ func TestAccWebhookDeliveriesAndTestAction(t *testing.T) {
 		if out, err = run("apply", "-auto-approve", "-invoke=action.bitbucket_webhook_test."+name); err != nil {
 			t.Errorf("invoke %s against a 200 receiver: %v\n%s", name, err, out)
 		}
-	}
-	if out, err = run("destroy", "-auto-approve"); err != nil {
-		t.Fatalf("destroy: %v\n%s", err, out)
 	}
 }
 
