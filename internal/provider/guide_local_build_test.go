@@ -20,7 +20,25 @@ func TestAccGuideLocalBuild(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("drives the terraform CLI: set TF_ACC=1 (make test does)")
 	}
-	f, err := os.Open(localBuildGuide)
+	commands := guideShellCommands(t, localBuildGuide)
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	home, work := t.TempDir(), t.TempDir()
+	quickstart := copyQuickstart(t, root, work)
+	runGuideCommands(t, commands, root, quickstart, cleanGuideEnv(home))
+	lock, err := os.ReadFile(filepath.Join(quickstart, ".terraform.lock.hcl"))
+	if err != nil || !strings.Contains(string(lock), `provider "registry.terraform.io/bitbucket-iac/bitbucket"`) {
+		t.Fatalf("terraform init wrote no lock entry for the provider: %v\n%s", err, lock)
+	}
+}
+
+// guideShellCommands are the non-empty lines of the guide's shell blocks,
+// in order.
+func guideShellCommands(t *testing.T, guide string) []string {
+	t.Helper()
+	f, err := os.Open(guide)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,11 +60,13 @@ func TestAccGuideLocalBuild(t *testing.T) {
 	if len(commands) == 0 {
 		t.Fatal("the guide has no shell commands")
 	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	home, work := t.TempDir(), t.TempDir()
+	return commands
+}
+
+// copyQuickstart copies the quickstart into work, so the repository gets
+// no .terraform folder; it returns the copy's folder.
+func copyQuickstart(t *testing.T, root, work string) string {
+	t.Helper()
 	quickstart := filepath.Join(work, "examples", "quickstart")
 	if err := os.MkdirAll(quickstart, 0o755); err != nil {
 		t.Fatal(err)
@@ -58,6 +78,12 @@ func TestAccGuideLocalBuild(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(quickstart, "main.tf"), b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return quickstart
+}
+
+// cleanGuideEnv is this environment without TF_*, BITBUCKET_* and HOME,
+// with home as HOME: no CLI configuration reaches terraform.
+func cleanGuideEnv(home string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
@@ -69,8 +95,14 @@ func TestAccGuideLocalBuild(t *testing.T) {
 	// go keeps its caches where they are; terraform sees only the new home.
 	gocache, _ := exec.Command("go", "env", "GOCACHE").Output()
 	gomodcache, _ := exec.Command("go", "env", "GOMODCACHE").Output()
-	env = append(env, "HOME="+home, "GOCACHE="+strings.TrimSpace(string(gocache)),
+	return append(env, "HOME="+home, "GOCACHE="+strings.TrimSpace(string(gocache)),
 		"GOMODCACHE="+strings.TrimSpace(string(gomodcache)), "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
+}
+
+// runGuideCommands runs the commands in order, starting in the repository's
+// root folder; "cd examples/quickstart" moves to the copy.
+func runGuideCommands(t *testing.T, commands []string, root, quickstart string, env []string) {
+	t.Helper()
 	dir := root // the guide starts in the repository's root folder
 	for _, command := range commands {
 		if target, ok := strings.CutPrefix(command, "cd "); ok {
@@ -85,9 +117,5 @@ func TestAccGuideLocalBuild(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("%s: %v\n%s", command, err, out)
 		}
-	}
-	lock, err := os.ReadFile(filepath.Join(quickstart, ".terraform.lock.hcl"))
-	if err != nil || !strings.Contains(string(lock), `provider "registry.terraform.io/bitbucket-iac/bitbucket"`) {
-		t.Fatalf("terraform init wrote no lock entry for the provider: %v\n%s", err, lock)
 	}
 }
