@@ -193,6 +193,13 @@ func runKeyProofCase(t *testing.T, subject matrixSubject, tc keyProofCase, other
 	}
 	twin := twinKey(t, srv, tc, err)
 	checkOwnKeyAdopted(t, srv, h, tc, twin)
+	checkTwinNamedAndUnchanged(t, h, tc, twin, otherKey)
+}
+
+// checkTwinNamedAndUnchanged: a warning names the other party's key when
+// the case says so, and that key keeps its label and public key.
+func checkTwinNamedAndUnchanged(t *testing.T, h *protocolHarness, tc keyProofCase, twin emulator.AccessKey, otherKey string) {
+	t.Helper()
 	if named := strings.Contains(strings.Join(h.warnings, "\n"), "access key "+twin.ID+" in "); named != tc.warns {
 		t.Errorf("a warning names the other party's key: %v, want %v (warnings %q)", named, tc.warns, h.warnings)
 	}
