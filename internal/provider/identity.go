@@ -86,6 +86,36 @@ func syncIdentity(ctx context.Context, from attributeGetter, identity *tfsdk.Res
 	}
 }
 
+// importIdentityAttribute copies one identity attribute into state and
+// identity: checked, normalised, and the workspace as Bitbucket spells it.
+// It reports false for a required attribute with no value.
+func importIdentityAttribute(ctx context.Context, pd *providerData, name string, req resource.ImportStateRequest, resp *resource.ImportStateResponse, normalise func(string) string) bool {
+	var v types.String
+	resp.Diagnostics.Append(req.Identity.GetAttribute(ctx, path.Root(name), &v)...)
+	value := strings.TrimSpace(v.ValueString())
+	if value == "" {
+		a, ok := req.Identity.Schema.GetAttributes()[name].(identityschema.StringAttribute)
+		return ok && a.OptionalForImport
+	}
+	if kind, ok := identifierKinds[name]; ok {
+		if err := bitbucket.CheckIdentifier(kind, value); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root(name), "Invalid import identity", fmt.Sprintf("%s %s.", name, err))
+			return true
+		}
+	}
+	if normalise != nil {
+		value = normalise(value)
+	}
+	if name == "workspace" {
+		value = canonicalWorkspace(ctx, pd, value, &resp.Diagnostics)
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), value)...)
+	if resp.Identity != nil {
+		resp.Diagnostics.Append(resp.Identity.SetAttribute(ctx, path.Root(name), value)...)
+	}
+	return true
+}
+
 // importByIdentity handles `import { identity = {...} }`: it copies the
 // identity into state (through normalise, when given, per attribute; the
 // workspace as Bitbucket spells it, canonicalWorkspace) and
@@ -96,30 +126,8 @@ func importByIdentity(ctx context.Context, pd *providerData, req resource.Import
 	}
 	var missing []string
 	for _, name := range identityNames(req.Identity) {
-		var v types.String
-		resp.Diagnostics.Append(req.Identity.GetAttribute(ctx, path.Root(name), &v)...)
-		value := strings.TrimSpace(v.ValueString())
-		if value == "" {
-			if a, ok := req.Identity.Schema.GetAttributes()[name].(identityschema.StringAttribute); !ok || !a.OptionalForImport {
-				missing = append(missing, name)
-			}
-			continue
-		}
-		if kind, ok := identifierKinds[name]; ok {
-			if err := bitbucket.CheckIdentifier(kind, value); err != nil {
-				resp.Diagnostics.AddAttributeError(path.Root(name), "Invalid import identity", fmt.Sprintf("%s %s.", name, err))
-				continue
-			}
-		}
-		if f := normalise[name]; f != nil {
-			value = f(value)
-		}
-		if name == "workspace" {
-			value = canonicalWorkspace(ctx, pd, value, &resp.Diagnostics)
-		}
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), value)...)
-		if resp.Identity != nil {
-			resp.Diagnostics.Append(resp.Identity.SetAttribute(ctx, path.Root(name), value)...)
+		if !importIdentityAttribute(ctx, pd, name, req, resp, normalise[name]) {
+			missing = append(missing, name)
 		}
 	}
 	// The repository as Bitbucket spells it, once the workspace is known

@@ -299,32 +299,7 @@ func (r *accessTokenResource) ModifyPlan(ctx context.Context, req resource.Modif
 		return
 	}
 
-	// Rotation and expiry: replace a token that expired, or that is within
-	// rotate_before_days of expiring.
-	var expiresAt types.String
-	var rotate types.Int64
-	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("expires_at"), &expiresAt)...)
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("rotate_before_days"), &rotate)...)
-	if resp.Diagnostics.HasError() || expiresAt.IsNull() || expiresAt.IsUnknown() || rotate.IsUnknown() {
-		return
-	}
-	expires, err := time.Parse(time.RFC3339, expiresAt.ValueString())
-	if err != nil {
-		return // not ours to judge; Read writes RFC 3339 only
-	}
-	// The server decides when a token expires: use its clock (Date header).
-	current := r.data.client.Now()
-	switch {
-	case !current.Before(expires):
-		planReplacement(ctx, resp)
-		resp.Diagnostics.AddWarning("Access token expired: replacing it",
-			fmt.Sprintf("The token expired at %s, so the plan replaces it with a new one.", expiresAt.ValueString()))
-	case !rotate.IsNull() && !current.Before(expires.Add(-time.Duration(rotate.ValueInt64())*24*time.Hour)):
-		planReplacement(ctx, resp)
-		resp.Diagnostics.AddWarning("Access token due for rotation: replacing it",
-			fmt.Sprintf("The token expires at %s, within rotate_before_days = %d days, so the plan replaces it with a new one.",
-				expiresAt.ValueString(), rotate.ValueInt64()))
-	}
+	r.planRotation(ctx, req, resp)
 }
 
 // planReplacement plans a new token in place of this one. Terraform only
@@ -550,4 +525,33 @@ var _ resource.ResourceWithIdentity = &accessTokenResource{}
 
 func (r *accessTokenResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = identitySchemaOf(tokenLevels[r.level].identity...)
+}
+
+// planRotation replaces a token that expired, or that is within
+// rotate_before_days of expiring.
+func (r *accessTokenResource) planRotation(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var expiresAt types.String
+	var rotate types.Int64
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("expires_at"), &expiresAt)...)
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("rotate_before_days"), &rotate)...)
+	if resp.Diagnostics.HasError() || expiresAt.IsNull() || expiresAt.IsUnknown() || rotate.IsUnknown() {
+		return
+	}
+	expires, err := time.Parse(time.RFC3339, expiresAt.ValueString())
+	if err != nil {
+		return // not ours to judge; Read writes RFC 3339 only
+	}
+	// The server decides when a token expires: use its clock (Date header).
+	current := r.data.client.Now()
+	switch {
+	case !current.Before(expires):
+		planReplacement(ctx, resp)
+		resp.Diagnostics.AddWarning("Access token expired: replacing it",
+			fmt.Sprintf("The token expired at %s, so the plan replaces it with a new one.", expiresAt.ValueString()))
+	case !rotate.IsNull() && !current.Before(expires.Add(-time.Duration(rotate.ValueInt64())*24*time.Hour)):
+		planReplacement(ctx, resp)
+		resp.Diagnostics.AddWarning("Access token due for rotation: replacing it",
+			fmt.Sprintf("The token expires at %s, within rotate_before_days = %d days, so the plan replaces it with a new one.",
+				expiresAt.ValueString(), rotate.ValueInt64()))
+	}
 }
