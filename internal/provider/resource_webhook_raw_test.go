@@ -67,46 +67,60 @@ func TestWebhookRawPathMatchesTheFramework(t *testing.T) {
 			}
 		}
 
-		// Raw writer, framework reader.
-		var diags diag.Diagnostics
-		written := empty()
-		r.setWebhookState(ctx, &written, want, "api-service", &diags)
-		if diags.HasError() {
-			t.Fatal(diags)
-		}
-		for i := 0; i < fields.NumField(); i++ {
-			name := fields.Type().Field(i).Tag.Get("tfsdk")
-			got := reflect.New(fields.Field(i).Type())
-			diags.Append(written.GetAttribute(ctx, path.Root(name), got.Interface())...)
-			if !got.Elem().Interface().(attr.Value).Equal(fields.Field(i).Interface().(attr.Value)) {
-				t.Errorf("repository level %v: raw writer stored %s = %v, want %v", repositoryLevel, name, got.Elem().Interface(), fields.Field(i).Interface())
-			}
-		}
+		checkRawWriter(t, r, empty(), want, repositoryLevel)
+		checkRawReader(t, r, empty(), want, repositoryLevel)
+	}
+}
 
-		// Framework writer, raw reader.
-		set := empty()
-		for i := 0; i < fields.NumField(); i++ {
-			diags.Append(set.SetAttribute(ctx, path.Root(fields.Type().Field(i).Tag.Get("tfsdk")), fields.Field(i).Interface())...)
+// checkRawWriter: what the raw writer stores reads back through the
+// framework's GetAttribute as want, attribute by attribute.
+func checkRawWriter(t *testing.T, r *webhookResource, written tfsdk.State, want webhookModel, repositoryLevel bool) {
+	t.Helper()
+	ctx := context.Background()
+	fields := reflect.ValueOf(want)
+	var diags diag.Diagnostics
+	r.setWebhookState(ctx, &written, want, "api-service", &diags)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	for i := 0; i < fields.NumField(); i++ {
+		name := fields.Type().Field(i).Tag.Get("tfsdk")
+		got := reflect.New(fields.Field(i).Type())
+		diags.Append(written.GetAttribute(ctx, path.Root(name), got.Interface())...)
+		if !got.Elem().Interface().(attr.Value).Equal(fields.Field(i).Interface().(attr.Value)) {
+			t.Errorf("repository level %v: raw writer stored %s = %v, want %v", repositoryLevel, name, got.Elem().Interface(), fields.Field(i).Interface())
 		}
-		if repositoryLevel {
-			diags.Append(set.SetAttribute(ctx, path.Root("repository"), types.StringValue("api-service"))...)
+	}
+}
+
+// checkRawReader: what the framework's SetAttribute stores reads back
+// through the raw reader as want.
+func checkRawReader(t *testing.T, r *webhookResource, set tfsdk.State, want webhookModel, repositoryLevel bool) {
+	t.Helper()
+	ctx := context.Background()
+	fields := reflect.ValueOf(want)
+	var diags diag.Diagnostics
+	for i := 0; i < fields.NumField(); i++ {
+		diags.Append(set.SetAttribute(ctx, path.Root(fields.Type().Field(i).Tag.Get("tfsdk")), fields.Field(i).Interface())...)
+	}
+	if repositoryLevel {
+		diags.Append(set.SetAttribute(ctx, path.Root("repository"), types.StringValue("api-service"))...)
+	}
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	got, repository := r.webhookModelFromRaw(ctx, set.Raw, &diags)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	gotFields := reflect.ValueOf(got)
+	for i := 0; i < fields.NumField(); i++ {
+		if !gotFields.Field(i).Interface().(attr.Value).Equal(fields.Field(i).Interface().(attr.Value)) {
+			t.Errorf("repository level %v: raw reader read %s = %v, want %v", repositoryLevel,
+				fields.Type().Field(i).Tag.Get("tfsdk"), gotFields.Field(i).Interface(), fields.Field(i).Interface())
 		}
-		if diags.HasError() {
-			t.Fatal(diags)
-		}
-		got, repository := r.webhookModelFromRaw(ctx, set.Raw, &diags)
-		if diags.HasError() {
-			t.Fatal(diags)
-		}
-		gotFields := reflect.ValueOf(got)
-		for i := 0; i < fields.NumField(); i++ {
-			if !gotFields.Field(i).Interface().(attr.Value).Equal(fields.Field(i).Interface().(attr.Value)) {
-				t.Errorf("repository level %v: raw reader read %s = %v, want %v", repositoryLevel,
-					fields.Type().Field(i).Tag.Get("tfsdk"), gotFields.Field(i).Interface(), fields.Field(i).Interface())
-			}
-		}
-		if repositoryLevel && repository != "api-service" {
-			t.Errorf("raw reader read repository %q", repository)
-		}
+	}
+	if repositoryLevel && repository != "api-service" {
+		t.Errorf("raw reader read repository %q", repository)
 	}
 }
